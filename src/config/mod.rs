@@ -1,0 +1,286 @@
+//! The shared config files (`~/.aws/config`, `~/.aws/credentials`): where they are, and the
+//! merged model of profiles, sso-sessions and services sections the SDKs build from them.
+//! Pure apart from reading the two files; never touches the network or a cache.
+
+pub mod parse;
+pub mod resolve;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Credentials,
+}
+
+/// Where a section or property came from, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub file: FileKind,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prop {
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// A profile, sso-session or services section after merging duplicates and both files.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub name: String,
+    /// The first header that opened this section.
+    pub origin: Origin,
+    pub props: BTreeMap<String, Prop>,
+}
+
+impl Section {
+    pub fn new(name: &str, origin: Origin) -> Self {
+        Self {
+            name: name.to_string(),
+            origin,
+            props: BTreeMap::new(),
+        }
+    }
+
+    /// The value as written; an empty value counts as set (the SDKs' rule).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.props.get(key).map(|p| p.value.as_str())
+    }
+
+    /// The value, treating an empty one as unset.
+    pub fn get_nonempty(&self, key: &str) -> Option<&str> {
+        self.get(key).filter(|v| !v.is_empty())
+    }
+
+    pub fn origin_of(&self, key: &str) -> Origin {
+        self.props.get(key).map_or(self.origin, |p| p.origin)
+    }
+}
+
+/// The two files' locations, as the SDKs find them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePaths {
+    pub config: PathBuf,
+    pub credentials: PathBuf,
+}
+
+impl FilePaths {
+    /// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
+    /// `~/.aws/credentials`; a leading `~/` in an override means the home directory.
+    pub fn from_env(env: &Env) -> Self {
+        let home = env.home_dir();
+        let pick = |var: &str, default: &str| match env.get(var) {
+            Some(p) => expand_home(p, &home),
+            None => home.join(default),
+        };
+        Self {
+            config: pick("AWS_CONFIG_FILE", ".aws/config"),
+            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+        }
+    }
+
+    pub fn path(&self, kind: FileKind) -> &Path {
+        match kind {
+            FileKind::Config => &self.config,
+            FileKind::Credentials => &self.credentials,
+        }
+    }
+}
+
+fn expand_home(path: &str, home: &Path) -> PathBuf {
+    if path == "~" {
+        home.to_path_buf()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        home.join(rest)
+    } else {
+        PathBuf::from(path)
+    }
+}
+
+/// Everything in both files, merged by the SDKs' rules.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSet {
+    pub profiles: BTreeMap<String, Section>,
+    pub sso_sessions: BTreeMap<String, Section>,
+    /// `[services NAME]` sections; their values are raw sub-property blocks.
+    pub services: BTreeMap<String, Section>,
+    /// Which files existed, so "profile not found" can say that the file is missing.
+    pub found: Vec<FileKind>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{} starts with a UTF-8 byte-order mark, which the AWS SDKs reject", path.display())]
+    ByteOrderMark { path: PathBuf },
+}
+
+impl ConfigSet {
+    /// Reads and merges both files. A missing file is an empty file, as for the SDKs.
+    pub fn load(paths: &FilePaths) -> Result<Self, LoadError> {
+        let mut set = ConfigSet::default();
+        for kind in [FileKind::Config, FileKind::Credentials] {
+            let path = paths.path(kind);
+            let bytes = match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => {
+                    return Err(LoadError::Read {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                }
+            };
+            if bytes.starts_with(b"\xEF\xBB\xBF") {
+                return Err(LoadError::ByteOrderMark {
+                    path: path.to_path_buf(),
+                });
+            }
+            set.merge_text(&String::from_utf8_lossy(&bytes), kind)
+                .map_err(|e| LoadError::Parse {
+                    path: path.to_path_buf(),
+                    line: e.line,
+                    message: e.message,
+                })?;
+            set.found.push(kind);
+        }
+        Ok(set)
+    }
+
+    /// Parses one file's text and merges it in; later files override earlier keys.
+    pub fn merge_text(&mut self, text: &str, kind: FileKind) -> Result<(), parse::ParseError> {
+        let sections = parse::parse(text)?;
+        let classified: Vec<_> = sections
+            .iter()
+            .filter_map(|s| classify(&s.header, kind).map(|c| (c, s)))
+            .collect();
+        // `[profile default]` anywhere in the config file beats `[default]`, whatever the order.
+        let has_prefixed_default = classified.iter().any(
+            |(c, _)| matches!(c, Class::Profile { name, prefixed: true } if *name == "default"),
+        );
+        for (class, raw) in classified {
+            let origin = Origin {
+                file: kind,
+                line: raw.line,
+            };
+            let (map, name) = match class {
+                Class::Profile { name, prefixed } => {
+                    if has_prefixed_default && name == "default" && !prefixed {
+                        continue;
+                    }
+                    (&mut self.profiles, name)
+                }
+                Class::SsoSession(name) => (&mut self.sso_sessions, name),
+                Class::Services(name) => (&mut self.services, name),
+            };
+            let section = map
+                .entry(name.to_string())
+                .or_insert_with(|| Section::new(name, origin));
+            for p in &raw.properties {
+                if parse::is_identifier(&p.key) {
+                    section.props.insert(
+                        p.key.clone(),
+                        Prop {
+                            value: p.value.clone(),
+                            origin: Origin {
+                                file: kind,
+                                line: p.line,
+                            },
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn profile(&self, name: &str) -> Option<&Section> {
+        self.profiles.get(name)
+    }
+
+    /// Existing profile names closest to `name` (for "did you mean"), best first.
+    pub fn similar_profiles(&self, name: &str) -> Vec<&str> {
+        let lname = name.to_lowercase();
+        let mut scored: Vec<(usize, &str)> = self
+            .profiles
+            .keys()
+            .filter_map(|p| {
+                let lp = p.to_lowercase();
+                let d = edit_distance(&lname, &lp);
+                let close =
+                    d <= 2.max(lname.len() / 3) || lp.contains(&lname) || lname.contains(&lp);
+                close.then_some((d, p.as_str()))
+            })
+            .collect();
+        scored.sort_unstable();
+        scored.into_iter().take(3).map(|(_, p)| p).collect()
+    }
+}
+
+enum Class<'a> {
+    Profile { name: &'a str, prefixed: bool },
+    SsoSession(&'a str),
+    Services(&'a str),
+}
+
+/// What a section header means in a file of this kind; `None` for sections the SDKs ignore.
+fn classify(header: &str, kind: FileKind) -> Option<Class<'_>> {
+    let header = header.trim_matches([' ', '\t']);
+    let split = header
+        .find([' ', '\t'])
+        .map(|i| (&header[..i], header[i..].trim_matches([' ', '\t'])));
+    let class = match (kind, split) {
+        (FileKind::Config, None) if header == "default" => Class::Profile {
+            name: header,
+            prefixed: false,
+        },
+        (FileKind::Config, Some(("profile", name))) => Class::Profile {
+            name,
+            prefixed: true,
+        },
+        (FileKind::Config, Some(("sso-session", name))) => Class::SsoSession(name),
+        (FileKind::Config, Some(("services", name))) => Class::Services(name),
+        (FileKind::Credentials, None) => Class::Profile {
+            name: header,
+            prefixed: false,
+        },
+        _ => return None,
+    };
+    let name = match &class {
+        Class::Profile { name, .. } | Class::SsoSession(name) | Class::Services(name) => name,
+    };
+    parse::is_identifier(name).then_some(class)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,426 @@
+//! Resolves a profile into the chain of providers that yields its credentials, by the AWS
+//! SDKs' rules (the cross-SDK `assume-role-tests.json` vectors): a base (static keys, SSO,
+//! web identity, `credential_process`, or a named source) and then zero or more roles to
+//! assume, innermost first. Pure: it reads the merged [`ConfigSet`] and nothing else.
+
+use super::{ConfigSet, Origin, Section};
+use crate::secret::Secret;
+
+/// The credential source at the root of a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    AccessKey {
+        profile: String,
+        access_key_id: Secret,
+        secret_access_key: Secret,
+        session_token: Option<Secret>,
+        account_id: Option<String>,
+    },
+    /// `credential_source = Environment | Ec2InstanceMetadata | EcsContainer`.
+    NamedSource {
+        profile: String,
+        source: String,
+    },
+    WebIdentity {
+        profile: String,
+        role_arn: String,
+        token_file: String,
+        session_name: Option<String>,
+    },
+    Sso(SsoProfile),
+    Process {
+        profile: String,
+        command: String,
+    },
+}
+
+/// An SSO profile's settings, with the sso-session (if any) already looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoProfile {
+    pub profile: String,
+    /// `Some` for `sso_session` profiles, `None` for legacy ones.
+    pub session_name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    pub account_id: Option<String>,
+    pub role_name: Option<String>,
+    /// `sso_registration_scopes`, split on commas; empty when unset.
+    pub registration_scopes: Vec<String>,
+    pub registration_scopes_set: bool,
+    /// `sso_use_device_code = true` in the profile or its sso-session.
+    pub use_device_code: bool,
+}
+
+impl SsoProfile {
+    /// The SSO token cache key input: the session name, or the start URL for legacy profiles.
+    pub fn token_cache_input(&self) -> &str {
+        self.session_name.as_deref().unwrap_or(&self.start_url)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The profile that names this role.
+    pub profile: String,
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+    pub duration_seconds: Option<String>,
+    pub mfa_serial: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    pub base: Base,
+    /// Roles to assume in order: `roles[0]` with the base's credentials, and so on.
+    pub roles: Vec<AssumeRole>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("No profiles were defined")]
+    NoProfiles,
+    #[error("profile `{name}` not found")]
+    ProfileNotFound { name: String },
+    #[error("could not find source profile {source_name} referenced from {from}")]
+    SourceNotFound {
+        from: String,
+        source_name: String,
+        origin: Origin,
+    },
+    #[error("profile formed an infinite loop: {}", path.join(" -> "))]
+    InfiniteLoop { path: Vec<String>, origin: Origin },
+    #[error("{message}")]
+    Invalid {
+        profile: String,
+        message: String,
+        origin: Origin,
+    },
+    #[error("profile `{profile}` did not contain credential information")]
+    NoCredentials { profile: String, origin: Origin },
+}
+
+impl ResolveError {
+    /// The file position the error is about, where there is one.
+    pub fn origin(&self) -> Option<Origin> {
+        match self {
+            Self::NoProfiles | Self::ProfileNotFound { .. } => None,
+            Self::SourceNotFound { origin, .. }
+            | Self::InfiniteLoop { origin, .. }
+            | Self::Invalid { origin, .. }
+            | Self::NoCredentials { origin, .. } => Some(*origin),
+        }
+    }
+}
+
+fn invalid(section: &Section, key: &str, message: String) -> ResolveError {
+    ResolveError::Invalid {
+        profile: section.name.clone(),
+        message,
+        origin: section.origin_of(key),
+    }
+}
+
+/// Walks from `selected` through `source_profile` links to a base provider.
+pub fn resolve_chain(set: &ConfigSet, selected: &str) -> Result<Chain, ResolveError> {
+    if set.profiles.is_empty() {
+        return Err(ResolveError::NoProfiles);
+    }
+    let mut visited: Vec<String> = Vec::new();
+    let mut roles: Vec<AssumeRole> = Vec::new();
+    let mut name = selected.to_string();
+    let mut from: Option<&Section> = None;
+    let base = loop {
+        let Some(profile) = set.profile(&name) else {
+            return Err(match from {
+                None => ResolveError::ProfileNotFound { name },
+                Some(f) => ResolveError::SourceNotFound {
+                    from: f.name.clone(),
+                    source_name: name,
+                    origin: f.origin_of("source_profile"),
+                },
+            });
+        };
+        if visited.contains(&name) {
+            let mut path = visited.clone();
+            path.push(name);
+            return Err(ResolveError::InfiniteLoop {
+                path,
+                origin: profile.origin,
+            });
+        }
+        visited.push(name.clone());
+        // Past the first profile, static keys end the chain even beside a role_arn.
+        if visited.len() > 1
+            && let Ok(base) = static_keys(profile)
+        {
+            break base;
+        }
+        match role_of(profile) {
+            None => {
+                break base_provider(set, profile).map_err(|e| match e {
+                    ResolveError::NoCredentials { profile: p, origin } if visited.len() > 1 => {
+                        ResolveError::Invalid {
+                            profile: p.clone(),
+                            message: format!(
+                                "could not load source profile: profile `{p}` did not contain credential information"
+                            ),
+                            origin,
+                        }
+                    }
+                    other => other,
+                })?;
+            }
+            Some(role) => {
+                roles.push(role);
+                let source = profile.get("source_profile");
+                let named = profile.get("credential_source");
+                match (source, named) {
+                    (None, None) => {
+                        return Err(invalid(
+                            profile,
+                            "role_arn",
+                            format!(
+                                "profile `{}` sets role_arn, so the profile must contain `source_profile` (or `credential_source`)",
+                                profile.name
+                            ),
+                        ));
+                    }
+                    (Some(_), Some(_)) => {
+                        return Err(invalid(
+                            profile,
+                            "credential_source",
+                            format!(
+                                "profile `{}`: profile contained both source_profile and credential_source; keep one",
+                                profile.name
+                            ),
+                        ));
+                    }
+                    (Some(src), None) if src == profile.name => {
+                        // Self reference: this profile's own keys are the base.
+                        break base_provider(set, profile)?;
+                    }
+                    (Some(src), None) => {
+                        name = src.to_string();
+                        from = Some(profile);
+                    }
+                    (None, Some(source)) => {
+                        break Base::NamedSource {
+                            profile: profile.name.clone(),
+                            source: source.to_string(),
+                        };
+                    }
+                }
+            }
+        }
+    };
+    roles.reverse();
+    Ok(Chain { base, roles })
+}
+
+/// A `role_arn` makes a profile a chain link, unless it is a web-identity profile (whose
+/// `role_arn` belongs to the base provider).
+fn role_of(profile: &Section) -> Option<AssumeRole> {
+    if profile.get("web_identity_token_file").is_some() {
+        return None;
+    }
+    let opt = |k: &str| profile.get_nonempty(k).map(str::to_string);
+    Some(AssumeRole {
+        profile: profile.name.clone(),
+        role_arn: profile.get("role_arn")?.to_string(),
+        external_id: opt("external_id"),
+        session_name: opt("role_session_name"),
+        duration_seconds: opt("duration_seconds"),
+        mfa_serial: opt("mfa_serial"),
+    })
+}
+
+fn base_provider(set: &ConfigSet, profile: &Section) -> Result<Base, ResolveError> {
+    if let Some(source) = profile.get("credential_source") {
+        return Ok(Base::NamedSource {
+            profile: profile.name.clone(),
+            source: source.to_string(),
+        });
+    }
+    if let Some(token_file) = profile.get("web_identity_token_file") {
+        let role_arn = profile.get("role_arn").ok_or_else(|| {
+            invalid(
+                profile,
+                "web_identity_token_file",
+                format!(
+                    "profile `{}` sets web_identity_token_file but `role_arn` was missing",
+                    profile.name
+                ),
+            )
+        })?;
+        return Ok(Base::WebIdentity {
+            profile: profile.name.clone(),
+            role_arn: role_arn.to_string(),
+            token_file: token_file.to_string(),
+            session_name: profile
+                .get_nonempty("role_session_name")
+                .map(str::to_string),
+        });
+    }
+    if let Some(sso) = sso_profile(set, profile)? {
+        return Ok(Base::Sso(sso));
+    }
+    if let Some(command) = profile.get("credential_process") {
+        return Ok(Base::Process {
+            profile: profile.name.clone(),
+            command: command.to_string(),
+        });
+    }
+    static_keys(profile)
+}
+
+fn static_keys(profile: &Section) -> Result<Base, ResolveError> {
+    let key = profile.get("aws_access_key_id");
+    let secret = profile.get("aws_secret_access_key");
+    match (key, secret) {
+        (None, None) => Err(ResolveError::NoCredentials {
+            profile: profile.name.clone(),
+            origin: profile.origin,
+        }),
+        (Some(_), None) => Err(invalid(
+            profile,
+            "aws_access_key_id",
+            format!(
+                "profile `{}` is incomplete: profile missing aws_secret_access_key",
+                profile.name
+            ),
+        )),
+        (None, Some(_)) => Err(invalid(
+            profile,
+            "aws_secret_access_key",
+            format!(
+                "profile `{}` is incomplete: profile missing aws_access_key_id",
+                profile.name
+            ),
+        )),
+        (Some(k), Some(s)) => Ok(Base::AccessKey {
+            profile: profile.name.clone(),
+            access_key_id: Secret::new(k),
+            secret_access_key: Secret::new(s),
+            session_token: profile.get_nonempty("aws_session_token").map(Secret::new),
+            account_id: profile.get_nonempty("aws_account_id").map(str::to_string),
+        }),
+    }
+}
+
+const SSO_KEYS: [&str; 5] = [
+    "sso_account_id",
+    "sso_region",
+    "sso_role_name",
+    "sso_start_url",
+    "sso_session",
+];
+
+/// The SSO settings of a profile, `None` when it has no `sso_*` key at all.
+pub fn sso_profile(set: &ConfigSet, profile: &Section) -> Result<Option<SsoProfile>, ResolveError> {
+    if SSO_KEYS.iter().all(|k| profile.get(k).is_none()) {
+        return Ok(None);
+    }
+    let name = &profile.name;
+    let mut start_url = profile.get("sso_start_url");
+    let mut region = profile.get("sso_region");
+    // Legacy profiles never register with scopes (the AWS CLI's registration key says null).
+    let mut scopes = None;
+    let mut device = profile.get("sso_use_device_code");
+    let session_name = profile.get("sso_session");
+    if let Some(session_name) = session_name {
+        for key in ["sso_region", "sso_start_url"] {
+            if profile.get(key).is_some() {
+                return Err(invalid(
+                    profile,
+                    key,
+                    format!(
+                        "profile `{name}`: `{key}` can only be specified in the [sso-session] config when a session name is given; move it to [sso-session {session_name}] or remove it"
+                    ),
+                ));
+            }
+        }
+        let session = set.sso_sessions.get(session_name).ok_or_else(|| {
+            invalid(
+                profile,
+                "sso_session",
+                format!(
+                    "sso-session named `{session_name}` (referenced by profile `{name}`) was not found"
+                ),
+            )
+        })?;
+        start_url = session.get("sso_start_url");
+        region = session.get("sso_region");
+        scopes = session.get("sso_registration_scopes");
+        device = device.or_else(|| session.get("sso_use_device_code"));
+        for (key, value) in [("sso_start_url", start_url), ("sso_region", region)] {
+            if value.is_none_or(str::is_empty) {
+                return Err(ResolveError::Invalid {
+                    profile: name.clone(),
+                    message: format!(
+                        "sso-session `{session_name}` (used by profile `{name}`) is missing `{key}`"
+                    ),
+                    origin: session.origin,
+                });
+            }
+        }
+    }
+    let (account_id, role_name) = role_pair(profile)?;
+    let missing = |key: &str| {
+        invalid(
+            profile,
+            key,
+            format!("profile `{name}` is an SSO profile but is missing `{key}`"),
+        )
+    };
+    let start_url = start_url
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("sso_start_url"))?;
+    let region = region
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("sso_region"))?;
+    let registration_scopes = scopes
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(SsoProfile {
+        profile: name.clone(),
+        session_name: session_name.map(str::to_string),
+        start_url: start_url.to_string(),
+        region: region.to_string(),
+        account_id: account_id.map(str::to_string),
+        role_name: role_name.map(str::to_string),
+        registration_scopes,
+        registration_scopes_set: scopes.is_some(),
+        use_device_code: device.is_some_and(|v| v.eq_ignore_ascii_case("true")),
+    }))
+}
+
+/// `sso_account_id` and `sso_role_name` come together or not at all.
+fn role_pair(profile: &Section) -> Result<(Option<&str>, Option<&str>), ResolveError> {
+    let name = &profile.name;
+    let account_id = profile.get_nonempty("sso_account_id");
+    let role_name = profile.get_nonempty("sso_role_name");
+    match (account_id, role_name) {
+        (Some(_), None) => Err(invalid(
+            profile,
+            "sso_account_id",
+            format!(
+                "profile `{name}`: if `sso_account_id` is set, then `sso_role_name` must also be set"
+            ),
+        )),
+        (None, Some(_)) => Err(invalid(
+            profile,
+            "sso_role_name",
+            format!(
+                "profile `{name}`: if `sso_role_name` is set, then `sso_account_id` must also be set"
+            ),
+        )),
+        _ => Ok((account_id, role_name)),
+    }
+}

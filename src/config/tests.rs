@@ -1,0 +1,264 @@
+//! The AWS SDKs' cross-SDK conformance vectors (tests/data, see NOTICE.md there), run
+//! against our parser, file locator and chain resolver.
+
+use super::resolve::{Base, resolve_chain};
+use super::{ConfigSet, FileKind, FilePaths, Origin, Prop, Section};
+use crate::env::Env;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn as_json(sections: &BTreeMap<String, Section>) -> Value {
+    Value::Object(
+        sections
+            .iter()
+            .map(|(name, s)| {
+                let props: Map<String, Value> = s
+                    .props
+                    .iter()
+                    .map(|(k, p)| (k.clone(), Value::String(p.value.clone())))
+                    .collect();
+                (name.clone(), Value::Object(props))
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn passes_every_profile_parser_conformance_case() {
+    let data = load("profile-parser-tests.json");
+    let cases = data["tests"].as_array().unwrap();
+    assert_eq!(cases.len(), 65);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut set = ConfigSet::default();
+        let mut result = Ok(());
+        for (key, kind) in [
+            ("configFile", FileKind::Config),
+            ("credentialsFile", FileKind::Credentials),
+        ] {
+            if let Some(text) = case["input"][key].as_str()
+                && result.is_ok()
+            {
+                result = set.merge_text(text, kind);
+            }
+        }
+        let output = &case["output"];
+        if let Some(want) = output["errorContaining"].as_str() {
+            let err = result.expect_err(name);
+            assert!(err.message.contains(want), "{name}: got {:?}", err.message);
+            continue;
+        }
+        result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(
+            as_json(&set.profiles),
+            output["config"]["profiles"],
+            "{name}"
+        );
+        if let Some(sessions) = output["config"].get("sso_sessions") {
+            assert_eq!(as_json(&set.sso_sessions), *sessions, "{name}");
+        }
+    }
+}
+
+#[test]
+fn passes_every_linux_file_location_case() {
+    let data = load("file-location-tests.json");
+    let mut ran = 0;
+    for case in data["tests"].as_array().unwrap() {
+        if case["platform"] != "linux" {
+            continue;
+        }
+        ran += 1;
+        let env = Env::from_pairs(
+            case["environment"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())),
+        );
+        let paths = FilePaths::from_env(&env);
+        let name = case["name"].as_str().unwrap();
+        assert_eq!(
+            paths.config.to_str().unwrap(),
+            case["configLocation"],
+            "{name}"
+        );
+        assert_eq!(
+            paths.credentials.to_str().unwrap(),
+            case["credentialsLocation"],
+            "{name}"
+        );
+        if let Some(profile) = case["profile"].as_str() {
+            assert_eq!(crate::settings::profile_name(None, &env), profile, "{name}");
+        }
+    }
+    assert_eq!(ran, 4);
+}
+
+fn sections_from(value: &Value) -> BTreeMap<String, Section> {
+    let origin = Origin {
+        file: FileKind::Config,
+        line: 1,
+    };
+    value
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(name, props)| {
+                    let mut s = Section::new(name, origin);
+                    for (k, v) in props.as_object().unwrap() {
+                        s.props.insert(
+                            k.clone(),
+                            Prop {
+                                value: v.as_str().unwrap().to_string(),
+                                origin,
+                            },
+                        );
+                    }
+                    (name.clone(), s)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn chain_json(chain: &super::resolve::Chain) -> Value {
+    let mut links = Vec::new();
+    let put = |m: &mut Map<String, Value>, k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), json!(v));
+        }
+    };
+    let mut m = Map::new();
+    let base = match &chain.base {
+        Base::AccessKey {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            account_id,
+            ..
+        } => {
+            put(&mut m, "access_key_id", Some(access_key_id.expose()));
+            put(
+                &mut m,
+                "secret_access_key",
+                Some(secret_access_key.expose()),
+            );
+            put(
+                &mut m,
+                "session_token",
+                session_token.as_ref().map(crate::secret::Secret::expose),
+            );
+            put(&mut m, "account_id", account_id.as_deref());
+            json!({ "AccessKey": m })
+        }
+        Base::NamedSource { source, .. } => json!({ "NamedSource": source }),
+        Base::WebIdentity {
+            role_arn,
+            token_file,
+            session_name,
+            ..
+        } => {
+            put(&mut m, "role_arn", Some(role_arn));
+            put(&mut m, "web_identity_token_file", Some(token_file));
+            put(&mut m, "role_session_name", session_name.as_deref());
+            json!({ "WebIdentityToken": m })
+        }
+        Base::Sso(s) => {
+            put(&mut m, "sso_session", s.session_name.as_deref());
+            put(&mut m, "sso_region", Some(&s.region));
+            put(&mut m, "sso_start_url", Some(&s.start_url));
+            put(&mut m, "sso_account_id", s.account_id.as_deref());
+            put(&mut m, "sso_role_name", s.role_name.as_deref());
+            json!({ "Sso": m })
+        }
+        Base::Process { command, .. } => json!({ "CredentialProcess": command }),
+    };
+    links.push(base);
+    for role in &chain.roles {
+        let mut m = Map::new();
+        put(&mut m, "role_arn", Some(&role.role_arn));
+        put(&mut m, "external_id", role.external_id.as_deref());
+        put(&mut m, "role_session_name", role.session_name.as_deref());
+        links.push(json!({ "AssumeRole": m }));
+    }
+    json!({ "ProfileChain": links })
+}
+
+#[test]
+fn passes_every_assume_role_chain_conformance_case() {
+    let data = load("assume-role-tests.json");
+    let cases = data.as_array().unwrap();
+    assert_eq!(cases.len(), 28);
+    for case in cases {
+        let docs = case["docs"].as_str().unwrap();
+        let set = ConfigSet {
+            profiles: sections_from(&case["input"]["profiles"]),
+            sso_sessions: sections_from(&case["input"]["sso_sessions"]),
+            ..ConfigSet::default()
+        };
+        let got = resolve_chain(&set, case["input"]["selected_profile"].as_str().unwrap());
+        if let Some(want) = case["output"]["Error"].as_str() {
+            let err = got.expect_err(docs).to_string();
+            assert!(err.contains(want), "{docs}: got {err:?}, want {want:?}");
+        } else {
+            assert_eq!(
+                chain_json(&got.unwrap_or_else(|e| panic!("{docs}: {e}"))),
+                case["output"],
+                "{docs}"
+            );
+        }
+    }
+}
+
+#[test]
+fn names_the_cycle_it_found() {
+    let mut set = ConfigSet::default();
+    set.merge_text(
+        "[profile a]\nrole_arn = arn:a\nsource_profile = b\n[profile b]\nrole_arn = arn:b\nsource_profile = a\n",
+        FileKind::Config,
+    )
+    .unwrap();
+    let err = resolve_chain(&set, "a").unwrap_err().to_string();
+    assert!(err.contains("a -> b -> a"), "{err}");
+}
+
+#[test]
+fn suggests_close_profile_names() {
+    let mut set = ConfigSet::default();
+    set.merge_text(
+        "[profile dev]\n[profile prod]\n[profile dev-admin]\n[profile zzz]\n",
+        FileKind::Config,
+    )
+    .unwrap();
+    assert_eq!(set.similar_profiles("dve"), vec!["dev"]);
+    assert_eq!(set.similar_profiles("dev"), vec!["dev", "dev-admin"]);
+    assert!(set.similar_profiles("qqqqqqq").is_empty());
+}
+
+#[test]
+fn legacy_and_session_profiles_carry_their_sso_settings() {
+    let mut set = ConfigSet::default();
+    set.merge_text(
+        "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n\
+         [sso-session corp]\nsso_start_url = https://x/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access, ,x\n\
+         [profile old]\nsso_start_url = https://y/start\nsso_region = us-east-1\nsso_account_id = 2\nsso_role_name = q\nsso_registration_scopes = ignored\n",
+        FileKind::Config,
+    )
+    .unwrap();
+    let Base::Sso(s) = resolve_chain(&set, "dev").unwrap().base else {
+        panic!()
+    };
+    assert_eq!(s.token_cache_input(), "corp");
+    assert_eq!(s.registration_scopes, vec!["sso:account:access", "x"]);
+    let Base::Sso(s) = resolve_chain(&set, "old").unwrap().base else {
+        panic!()
+    };
+    assert_eq!(s.token_cache_input(), "https://y/start");
+    assert!(!s.registration_scopes_set);
+}

@@ -1,0 +1,215 @@
+//! Every failure is one `ssox:` line naming what is wrong and the fix, with a documented exit
+//! status, and never a panic.
+
+use crate::support::*;
+
+#[test]
+fn an_unknown_profile_names_the_nearest_existing_ones() {
+    let t = TestEnv::dev();
+    t.run(["-p", "dve", "--", "true"]).code(78).error_line(&[
+        "profile `dve` not found",
+        "~/.aws/config",
+        "did you mean `dev`",
+    ]);
+    t.run(["-p", "zzzzzzzz", "--", "true"])
+        .code(78)
+        .error_line(&["existing profiles: dev, legacy"]);
+}
+
+#[test]
+fn no_config_files_at_all_says_how_to_create_one() {
+    let t = TestEnv::new();
+    t.run(["-p", "dev", "--", "true"]).code(78).error_line(&[
+        "no profiles found",
+        "neither file exists",
+        "aws configure sso --profile dev",
+    ]);
+}
+
+#[test]
+fn a_syntax_error_names_the_file_and_line() {
+    let t = TestEnv::new();
+    t.config("[profile dev]\nregion = us-east-1\n[profile broken\n");
+    t.run(["-p", "dev", "--", "true"])
+        .code(78)
+        .error_line(&["~/.aws/config line 3", "must end with ']'"]);
+}
+
+#[test]
+fn not_logged_in_names_the_login_command_and_calls_nothing() {
+    let t = TestEnv::dev();
+    t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
+        "not logged in",
+        "sso-session `corp`",
+        "aws sso login --profile dev",
+    ]);
+    t.run(["-p", "legacy", "--", "true"]).code(77).error_line(&[
+        "https://legacy.awsapps.com/start",
+        "aws sso login --profile legacy",
+    ]);
+    assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn an_expired_token_is_reported_with_its_age() {
+    let t = TestEnv::dev();
+    let token = t.fake.issue_access_token(3600);
+    t.cache_token(
+        "corp",
+        "https://corp.awsapps.com/start",
+        &token,
+        now() - 7200,
+    );
+    t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
+        "expired at",
+        "2h 0m ago",
+        "aws sso login",
+    ]);
+    assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn a_corrupt_token_file_is_an_error_not_a_panic() {
+    let t = TestEnv::dev();
+    let p = t.token_path("corp");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, "{\"accessToken\": \"SECRET-PART\", \"expi").unwrap();
+    let run = t.run(["-p", "dev", "--", "true"]);
+    run.code(77).error_line(&["not a valid token", "truncated"]);
+    assert!(!run.stderr.contains("SECRET-PART"));
+}
+
+#[test]
+fn broken_sso_profiles_get_the_sdk_errors() {
+    let t = TestEnv::new();
+    t.config(
+        "[profile nosession]\nsso_session = oops\nsso_account_id = 1\nsso_role_name = r\n\
+         [profile norole]\nsso_start_url = https://x/start\nsso_region = us-east-1\nsso_account_id = 1\n\
+         [profile both]\nsso_session = s\nsso_region = us-east-1\n[sso-session s]\nsso_start_url = https://x\nsso_region = us-east-1\n\
+         [profile loginonly]\nsso_session = s\n",
+    );
+    t.run(["-p", "nosession", "--", "true"])
+        .code(78)
+        .error_line(&[
+            "~/.aws/config line 2",
+            "sso-session named `oops` (referenced by profile `nosession`) was not found",
+        ]);
+    t.run(["-p", "norole", "--", "true"])
+        .code(78)
+        .error_line(&["if `sso_account_id` is set, then `sso_role_name` must also be set"]);
+    t.run(["-p", "both", "--", "true"])
+        .code(78)
+        .error_line(&["`sso_region` can only be specified in the [sso-session] config"]);
+    t.run(["-p", "loginonly", "--", "true"])
+        .code(78)
+        .error_line(&["sso_account_id and sso_role_name are required"]);
+    assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn a_token_revoked_at_the_service_is_a_login_error() {
+    let t = TestEnv::dev();
+    let token = t.login_corp();
+    t.fake.revoke_access_token(&token);
+    t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
+        "rejected the cached token",
+        "revoked",
+        "aws sso login --profile dev",
+    ]);
+}
+
+#[test]
+fn a_role_the_user_may_not_use_is_access_denied() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    t.fake.deny("111111111111", "readOnly");
+    t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
+        "access denied",
+        "role `readOnly` in account 111111111111",
+        "sso_role_name",
+    ]);
+}
+
+#[test]
+fn an_unreachable_service_is_exit_69() {
+    let mut t = TestEnv::dev();
+    t.login_corp();
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    t.var("AWS_ENDPOINT_URL_SSO", &format!("http://127.0.0.1:{port}"));
+    t.run(["-p", "dev", "--", "true"])
+        .code(69)
+        .error_line(&["cannot reach the SSO portal", &format!("127.0.0.1:{port}")]);
+}
+
+#[test]
+fn a_service_that_never_answers_times_out_instead_of_hanging() {
+    let mut t = TestEnv::dev();
+    t.login_corp();
+    t.fake.hang("GetRoleCredentials");
+    t.var("SSOX_HTTP_TIMEOUT", "1");
+    t.run(["-p", "dev", "--", "true"])
+        .code(69)
+        .error_line(&["did not answer within 1s", "SSOX_HTTP_TIMEOUT"]);
+}
+
+#[test]
+fn server_errors_are_exit_69() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    for _ in 0..3 {
+        t.fake
+            .fail_next("GetRoleCredentials", 500, "InternalServerException", "boom");
+    }
+    t.run(["-p", "dev", "--", "true"])
+        .code(69)
+        .error_line(&["SSO portal failed", "boom"]);
+}
+
+#[test]
+fn garbage_config_files_never_panic() {
+    let t = TestEnv::new();
+    let junk: Vec<u8> = (0..2048u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::create_dir_all(t.path(".aws")).unwrap();
+    std::fs::write(t.path(".aws/config"), &junk).unwrap();
+    let run = t.run(["-p", "dev", "--", "true"]);
+    run.code(78);
+    assert!(!run.stderr.contains("panicked"));
+    t.write(".aws/config", "\u{feff}[profile dev]\n");
+    t.run(["-p", "dev", "--", "true"])
+        .code(78)
+        .error_line(&["byte-order mark"]);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_the_exit_statuses() {
+    let t = TestEnv::new();
+    t.run(["--no-such-flag"]).code(2);
+    t.run(["-p", "dev", "terraform", "plan"])
+        .code(2)
+        .error_line(&[
+            "unexpected argument 'terraform'",
+            "ssox -p PROFILE -- terraform",
+        ]);
+    let help = t.run(["--help"]);
+    help.success();
+    for row in [
+        "69   an AWS service failed",
+        "77   login needed",
+        "78   configuration error",
+        "127  PROGRAM not found",
+    ] {
+        assert!(help.stdout.contains(row), "missing {row:?}");
+    }
+    let version = t.run(["--version"]);
+    assert_eq!(
+        version.success().stdout,
+        format!("ssox {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

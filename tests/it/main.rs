@@ -1,0 +1,15 @@
+//! Black-box tests of the ssox binary, grouped by behaviour. One test binary (one link on a
+//! 2-core machine); the harness is in tests/support.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::pedantic
+)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod errors;
+mod exec_mode;

@@ -1,0 +1,728 @@
+//! A fake IAM Identity Center on 127.0.0.1: the SSO portal (GetRoleCredentials, ListAccounts,
+//! ListAccountRoles, Logout) and SSO OIDC (RegisterClient, StartDeviceAuthorization,
+//! CreateToken for device_code / refresh_token / authorization_code with PKCE, and the
+//! `/authorize` redirect), speaking real HTTP/1.1 with AWS's error shapes, and counting
+//! every call so tests can assert how many requests ssox made.
+
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use serde_json::{Value, json};
+use sha2::Digest;
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub op: &'static str,
+    pub method: String,
+    pub path: String,
+    pub query: HashMap<String, String>,
+    pub headers: HashMap<String, String>,
+    pub body: Value,
+}
+
+#[derive(Debug, Clone)]
+struct Client {
+    secret: String,
+    grant_types: Vec<String>,
+    expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Device {
+    client_id: String,
+    user_code: String,
+    approved: bool,
+    expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+struct AuthCode {
+    client_id: String,
+    challenge: String,
+    redirect_uri: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScriptedError {
+    pub status: u16,
+    pub error_type: String,
+    pub message: String,
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Request>,
+    access_tokens: HashMap<String, i64>,
+    refresh_tokens: HashSet<String>,
+    clients: HashMap<String, Client>,
+    devices: HashMap<String, Device>,
+    auth_codes: HashMap<String, AuthCode>,
+    denied: HashSet<(String, String)>,
+    scripted: HashMap<&'static str, VecDeque<ScriptedError>>,
+    /// Answers to give device-code polls before approval counts: "pending" or "slow_down".
+    device_script: VecDeque<&'static str>,
+    auto_approve_devices: bool,
+    hang: HashSet<&'static str>,
+    role_ttl: i64,
+    token_ttl: i64,
+    device_ttl: i64,
+    device_interval: i64,
+    rotate_refresh: bool,
+    serial: u64,
+}
+
+pub struct FakeAws {
+    url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeAws {
+    pub fn start() -> FakeAws {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State {
+            role_ttl: 3600,
+            token_ttl: 8 * 3600,
+            device_ttl: 600,
+            device_interval: 1,
+            rotate_refresh: true,
+            ..State::default()
+        }));
+        let st = state.clone();
+        let base = url.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let st = st.clone();
+                let base = base.clone();
+                thread::spawn(move || serve_connection(stream, &st, &base));
+            }
+        });
+        FakeAws { url, state }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn st(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many requests of this operation were served (e.g. "GetRoleCredentials").
+    pub fn count(&self, op: &str) -> usize {
+        self.st().requests.iter().filter(|r| r.op == op).count()
+    }
+
+    pub fn total_requests(&self) -> usize {
+        self.st().requests.len()
+    }
+
+    pub fn requests(&self, op: &str) -> Vec<Request> {
+        self.st()
+            .requests
+            .iter()
+            .filter(|r| r.op == op)
+            .cloned()
+            .collect()
+    }
+
+    /// A fresh access token the portal accepts for `ttl` seconds.
+    pub fn issue_access_token(&self, ttl: i64) -> String {
+        let mut st = self.st();
+        st.serial += 1;
+        let t = format!("access-token-{}", st.serial);
+        st.access_tokens.insert(t.clone(), now() + ttl);
+        t
+    }
+
+    /// A refresh token the OIDC service accepts.
+    pub fn issue_refresh_token(&self) -> String {
+        let mut st = self.st();
+        st.serial += 1;
+        let t = format!("refresh-token-{}", st.serial);
+        st.refresh_tokens.insert(t.clone());
+        t
+    }
+
+    /// A client registration as RegisterClient would have made it: (id, secret).
+    pub fn register_client(&self, grant_types: &[&str]) -> (String, String) {
+        let mut st = self.st();
+        st.serial += 1;
+        let id = format!("client-{}", st.serial);
+        let secret = format!("client-secret-{}", st.serial);
+        st.clients.insert(
+            id.clone(),
+            Client {
+                secret: secret.clone(),
+                grant_types: grant_types.iter().map(|s| s.to_string()).collect(),
+                expires_at: now() + 90 * 86_400,
+            },
+        );
+        (id, secret)
+    }
+
+    pub fn revoke_access_token(&self, token: &str) {
+        self.st().access_tokens.remove(token);
+    }
+
+    pub fn revoke_refresh_token(&self, token: &str) {
+        self.st().refresh_tokens.remove(token);
+    }
+
+    pub fn access_token_valid(&self, token: &str) -> bool {
+        self.st()
+            .access_tokens
+            .get(token)
+            .is_some_and(|e| *e > now())
+    }
+
+    pub fn refresh_token_valid(&self, token: &str) -> bool {
+        self.st().refresh_tokens.contains(token)
+    }
+
+    pub fn set_role_ttl(&self, secs: i64) {
+        self.st().role_ttl = secs;
+    }
+
+    pub fn set_token_ttl(&self, secs: i64) {
+        self.st().token_ttl = secs;
+    }
+
+    pub fn set_device_ttl(&self, secs: i64) {
+        self.st().device_ttl = secs;
+    }
+
+    pub fn set_device_interval(&self, secs: i64) {
+        self.st().device_interval = secs;
+    }
+
+    pub fn set_rotate_refresh_tokens(&self, rotate: bool) {
+        self.st().rotate_refresh = rotate;
+    }
+
+    /// Device-code polls answer these first (each "pending" or "slow_down"), then succeed
+    /// once the device was approved (or at once with `auto_approve_devices`).
+    pub fn script_device_polls(&self, answers: &[&'static str]) {
+        self.st().device_script = answers.iter().copied().collect();
+    }
+
+    pub fn auto_approve_devices(&self, on: bool) {
+        self.st().auto_approve_devices = on;
+    }
+
+    /// GetRoleCredentials for this account and role answers 403 ForbiddenException.
+    pub fn deny(&self, account: &str, role: &str) {
+        self.st().denied.insert((account.into(), role.into()));
+    }
+
+    /// The next call of `op` fails with this AWS error.
+    pub fn fail_next(&self, op: &'static str, status: u16, error_type: &str, message: &str) {
+        self.st()
+            .scripted
+            .entry(op)
+            .or_default()
+            .push_back(ScriptedError {
+                status,
+                error_type: error_type.into(),
+                message: message.into(),
+            });
+    }
+
+    /// Calls of `op` are read and never answered.
+    pub fn hang(&self, op: &'static str) {
+        self.st().hang.insert(op);
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn json(status: u16, body: Value) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.to_string(),
+        }
+    }
+
+    fn error(status: u16, error_type: &str, message: &str) -> Response {
+        let oauth = match error_type {
+            "AuthorizationPendingException" => "authorization_pending",
+            "SlowDownException" => "slow_down",
+            "ExpiredTokenException" => "expired_token",
+            "InvalidGrantException" => "invalid_grant",
+            "AccessDeniedException" => "access_denied",
+            "InvalidClientException" => "invalid_client",
+            _ => "",
+        };
+        let body = if oauth.is_empty() {
+            json!({ "message": message })
+        } else {
+            json!({ "error": oauth, "error_description": message })
+        };
+        let mut r = Response::json(status, body);
+        r.headers.push((
+            "x-amzn-ErrorType".into(),
+            format!("{error_type}:http://internal.amazon.com/coral/"),
+        ));
+        r
+    }
+
+    fn redirect(location: &str) -> Response {
+        Response {
+            status: 302,
+            headers: vec![("Location".into(), location.into())],
+            body: String::new(),
+        }
+    }
+}
+
+fn serve_connection(stream: TcpStream, state: &Arc<Mutex<State>>, base: &str) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("").to_string();
+        let mut headers = HashMap::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+            }
+        }
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p.to_string(), parse_query(q)),
+            None => (target.clone(), HashMap::new()),
+        };
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let op = operation(&method, &path);
+        let req = Request {
+            op,
+            method,
+            path,
+            query,
+            headers,
+            body,
+        };
+        let response = {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            st.requests.push(req.clone());
+            if st.hang.contains(op) {
+                None
+            } else if let Some(e) = st.scripted.get_mut(op).and_then(VecDeque::pop_front) {
+                Some(Response::error(e.status, &e.error_type, &e.message))
+            } else {
+                Some(handle(&mut st, &req, base))
+            }
+        };
+        let Some(response) = response else {
+            // Never answer; wait for the client to give up and close.
+            let mut sink = Vec::new();
+            let _ = reader.read_to_end(&mut sink);
+            return;
+        };
+        let reason = match response.status {
+            200 => "OK",
+            302 => "Found",
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            _ => "Error",
+        };
+        let mut out = format!(
+            "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\n",
+            response.status,
+            response.body.len()
+        );
+        for (k, v) in &response.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        out.push_str(&response.body);
+        if writer.write_all(out.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn parse_query(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .collect()
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn operation(method: &str, path: &str) -> &'static str {
+    match (method, path) {
+        ("GET", "/federation/credentials") => "GetRoleCredentials",
+        ("GET", "/assignment/accounts") => "ListAccounts",
+        ("GET", "/assignment/roles") => "ListAccountRoles",
+        ("POST", "/logout") => "Logout",
+        ("POST", "/client/register") => "RegisterClient",
+        ("POST", "/device_authorization") => "StartDeviceAuthorization",
+        ("POST", "/token") => "CreateToken",
+        ("GET", "/authorize") => "Authorize",
+        ("GET", "/device") => "ApproveDevice",
+        _ => "Unknown",
+    }
+}
+
+fn s<'a>(body: &'a Value, key: &str) -> &'a str {
+    body.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn handle(st: &mut State, req: &Request, base: &str) -> Response {
+    match req.op {
+        "GetRoleCredentials" | "ListAccounts" | "ListAccountRoles" | "Logout" => portal(st, req),
+        "RegisterClient" => {
+            st.serial += 1;
+            let id = format!("client-{}", st.serial);
+            let secret = format!("client-secret-{}", st.serial);
+            let expires = now() + 90 * 86_400;
+            let grant_types = req
+                .body
+                .get("grantTypes")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                });
+            st.clients.insert(
+                id.clone(),
+                Client {
+                    secret: secret.clone(),
+                    grant_types: grant_types.unwrap_or_default(),
+                    expires_at: expires,
+                },
+            );
+            Response::json(
+                200,
+                json!({
+                    "clientId": id, "clientSecret": secret,
+                    "clientIdIssuedAt": now(), "clientSecretExpiresAt": expires,
+                }),
+            )
+        }
+        "StartDeviceAuthorization" => {
+            if let Some(e) = client_error(st, &req.body) {
+                return e;
+            }
+            st.serial += 1;
+            let device_code = format!("device-code-{}", st.serial);
+            let user_code = format!("ABCD-{:04}", st.serial);
+            st.devices.insert(
+                device_code.clone(),
+                Device {
+                    client_id: s(&req.body, "clientId").into(),
+                    user_code: user_code.clone(),
+                    approved: false,
+                    expires_at: now() + st.device_ttl,
+                },
+            );
+            Response::json(
+                200,
+                json!({
+                    "deviceCode": device_code, "userCode": user_code,
+                    "verificationUri": format!("{base}/device"),
+                    "verificationUriComplete": format!("{base}/device?user_code={user_code}"),
+                    "expiresIn": st.device_ttl, "interval": st.device_interval,
+                }),
+            )
+        }
+        "ApproveDevice" => {
+            let code = req.query.get("user_code").cloned().unwrap_or_default();
+            let mut found = false;
+            for d in st.devices.values_mut() {
+                if d.user_code == code {
+                    d.approved = true;
+                    found = true;
+                }
+            }
+            if found {
+                Response {
+                    status: 200,
+                    headers: vec![],
+                    body: "approved".into(),
+                }
+            } else {
+                Response {
+                    status: 404,
+                    headers: vec![],
+                    body: "unknown user code".into(),
+                }
+            }
+        }
+        "Authorize" => {
+            let q = &req.query;
+            let client = q.get("client_id").cloned().unwrap_or_default();
+            if !st.clients.contains_key(&client)
+                || q.get("response_type").map(String::as_str) != Some("code")
+                || q.get("code_challenge_method").map(String::as_str) != Some("S256")
+            {
+                return Response {
+                    status: 400,
+                    headers: vec![],
+                    body: "bad authorize request".into(),
+                };
+            }
+            st.serial += 1;
+            let code = format!("auth-code-{}", st.serial);
+            let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
+            st.auth_codes.insert(
+                code.clone(),
+                AuthCode {
+                    client_id: client,
+                    challenge: q.get("code_challenge").cloned().unwrap_or_default(),
+                    redirect_uri: redirect_uri.clone(),
+                },
+            );
+            let state = q.get("state").cloned().unwrap_or_default();
+            Response::redirect(&format!("{redirect_uri}?code={code}&state={state}"))
+        }
+        "CreateToken" => create_token(st, &req.body),
+        _ => Response::error(404, "UnknownOperationException", "no such operation"),
+    }
+}
+
+fn client_error(st: &State, body: &Value) -> Option<Response> {
+    match st.clients.get(s(body, "clientId")) {
+        Some(c) if c.secret == s(body, "clientSecret") && c.expires_at > now() => None,
+        _ => Some(Response::error(
+            401,
+            "InvalidClientException",
+            "Invalid client",
+        )),
+    }
+}
+
+fn new_token(st: &mut State, refresh: bool) -> Value {
+    st.serial += 1;
+    let access = format!("access-token-{}", st.serial);
+    st.access_tokens
+        .insert(access.clone(), now() + st.token_ttl);
+    let mut out =
+        json!({ "accessToken": access, "tokenType": "Bearer", "expiresIn": st.token_ttl });
+    if refresh {
+        let r = format!("refresh-token-{}", st.serial);
+        st.refresh_tokens.insert(r.clone());
+        out["refreshToken"] = json!(r);
+    }
+    out
+}
+
+fn create_token(st: &mut State, body: &Value) -> Response {
+    if let Some(e) = client_error(st, body) {
+        return e;
+    }
+    match s(body, "grantType") {
+        "urn:ietf:params:oauth:grant-type:device_code" => {
+            let code = s(body, "deviceCode").to_string();
+            let Some(device) = st.devices.get(&code).cloned() else {
+                return Response::error(400, "InvalidGrantException", "Invalid device code");
+            };
+            if device.client_id != s(body, "clientId") {
+                return Response::error(
+                    400,
+                    "InvalidGrantException",
+                    "Device code issued to another client",
+                );
+            }
+            if device.expires_at <= now() {
+                return Response::error(400, "ExpiredTokenException", "Device code expired");
+            }
+            if let Some(answer) = st.device_script.pop_front() {
+                return match answer {
+                    "slow_down" => Response::error(400, "SlowDownException", "Slow down"),
+                    _ => Response::error(
+                        400,
+                        "AuthorizationPendingException",
+                        "Authorization is still pending",
+                    ),
+                };
+            }
+            if !device.approved && !st.auto_approve_devices {
+                return Response::error(
+                    400,
+                    "AuthorizationPendingException",
+                    "Authorization is still pending",
+                );
+            }
+            st.devices.remove(&code);
+            Response::json(200, new_token(st, true))
+        }
+        "refresh_token" => {
+            let rt = s(body, "refreshToken").to_string();
+            if !st.refresh_tokens.contains(&rt) {
+                return Response::error(400, "InvalidGrantException", "Invalid refresh token");
+            }
+            let rotate = st.rotate_refresh;
+            if rotate {
+                st.refresh_tokens.remove(&rt);
+            }
+            Response::json(200, new_token(st, rotate))
+        }
+        "authorization_code" => {
+            let code = s(body, "code").to_string();
+            let Some(ac) = st.auth_codes.remove(&code) else {
+                return Response::error(400, "InvalidGrantException", "Invalid authorization code");
+            };
+            let verifier = s(body, "codeVerifier");
+            let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(verifier.as_bytes()));
+            if ac.client_id != s(body, "clientId")
+                || ac.challenge != challenge
+                || ac.redirect_uri != s(body, "redirectUri")
+            {
+                return Response::error(400, "InvalidGrantException", "PKCE verification failed");
+            }
+            let client_ok = st
+                .clients
+                .get(&ac.client_id)
+                .is_some_and(|c| c.grant_types.iter().any(|g| g == "authorization_code"));
+            if !client_ok {
+                return Response::error(
+                    400,
+                    "UnauthorizedClientException",
+                    "client not registered for authorization_code",
+                );
+            }
+            Response::json(200, new_token(st, true))
+        }
+        other => Response::error(
+            400,
+            "UnsupportedGrantTypeException",
+            &format!("unsupported grant {other}"),
+        ),
+    }
+}
+
+fn portal(st: &mut State, req: &Request) -> Response {
+    let token = req
+        .headers
+        .get("x-amz-sso_bearer_token")
+        .cloned()
+        .unwrap_or_default();
+    let valid = st.access_tokens.get(&token).is_some_and(|e| *e > now());
+    if !valid {
+        return Response::error(
+            401,
+            "UnauthorizedException",
+            "Session token not found or invalid",
+        );
+    }
+    match req.op {
+        "GetRoleCredentials" => {
+            let account = req.query.get("account_id").cloned().unwrap_or_default();
+            let role = req.query.get("role_name").cloned().unwrap_or_default();
+            if account.is_empty() || role.is_empty() {
+                return Response::error(
+                    400,
+                    "InvalidRequestException",
+                    "account_id and role_name are required",
+                );
+            }
+            if st.denied.contains(&(account.clone(), role.clone())) {
+                return Response::error(403, "ForbiddenException", "No access");
+            }
+            st.serial += 1;
+            let n = st.serial;
+            Response::json(
+                200,
+                json!({ "roleCredentials": {
+                    "accessKeyId": format!("ASIAFAKE{n:08}"),
+                    "secretAccessKey": format!("fake-secret-{n}"),
+                    "sessionToken": format!("fake-session-{account}-{role}-{n}"),
+                    "expiration": (now() + st.role_ttl) * 1000,
+                }}),
+            )
+        }
+        "ListAccounts" => Response::json(
+            200,
+            json!({ "accountList": [
+                { "accountId": "111111111111", "accountName": "dev", "emailAddress": "dev@example.com" },
+                { "accountId": "222222222222", "accountName": "prod", "emailAddress": "prod@example.com" },
+            ]}),
+        ),
+        "ListAccountRoles" => {
+            let account = req.query.get("account_id").cloned().unwrap_or_default();
+            Response::json(
+                200,
+                json!({ "roleList": [
+                    { "roleName": "readOnly", "accountId": account },
+                    { "roleName": "admin", "accountId": account },
+                ]}),
+            )
+        }
+        "Logout" => {
+            st.access_tokens.remove(&token);
+            Response {
+                status: 200,
+                headers: vec![],
+                body: String::new(),
+            }
+        }
+        _ => unreachable!(),
+    }
+}

@@ -1,0 +1,266 @@
+//! The test harness: a throwaway HOME with AWS config files and caches, a fake IAM Identity
+//! Center, and a builder that runs the real ssox binary hermetically (only the variables a
+//! test sets; endpoints pointed at the fake; no browser).
+
+#![allow(dead_code)]
+
+pub mod fake_aws;
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub use fake_aws::{FakeAws, now};
+
+pub const SSOX: &str = env!("CARGO_BIN_EXE_ssox");
+
+/// RFC 3339 `Z` for a Unix time (the test's own, independent of ssox's code).
+pub fn rfc3339(ts: i64) -> String {
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("@{ts}"), "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+pub fn sha1_hex(s: &str) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import hashlib,sys; print(hashlib.sha1(sys.argv[1].encode()).hexdigest())",
+            s,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+pub struct TestEnv {
+    pub home: tempfile::TempDir,
+    pub fake: FakeAws,
+    vars: Vec<(String, String)>,
+}
+
+/// The config the issue's "done when" uses, plus a legacy profile.
+pub const DEV_CONFIG: &str = "\
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = readOnly
+region = us-west-2
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = eu-west-1
+sso_account_id = 222222222222
+sso_role_name = admin
+";
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let home = tempfile::tempdir().unwrap();
+        TestEnv {
+            home,
+            fake: FakeAws::start(),
+            vars: Vec::new(),
+        }
+    }
+
+    /// A TestEnv with DEV_CONFIG written.
+    pub fn dev() -> TestEnv {
+        let t = TestEnv::new();
+        t.config(DEV_CONFIG);
+        t
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.home.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn config(&self, text: &str) -> PathBuf {
+        self.write(".aws/config", text)
+    }
+
+    pub fn credentials(&self, text: &str) -> PathBuf {
+        self.write(".aws/credentials", text)
+    }
+
+    pub fn token_path(&self, cache_input: &str) -> PathBuf {
+        self.path(&format!(".aws/sso/cache/{}.json", sha1_hex(cache_input)))
+    }
+
+    /// Caches an access token the way `aws sso login` writes it (no refresh token).
+    pub fn cache_token(
+        &self,
+        cache_input: &str,
+        start_url: &str,
+        token: &str,
+        expires_at: i64,
+    ) -> PathBuf {
+        let text = format!(
+            r#"{{"startUrl": "{start_url}", "region": "us-east-1", "accessToken": "{token}", "expiresAt": "{}"}}"#,
+            rfc3339(expires_at)
+        );
+        let p = self.token_path(cache_input);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// A valid token for sso-session `corp`, issued by the fake.
+    pub fn login_corp(&self) -> String {
+        let token = self.fake.issue_access_token(8 * 3600);
+        self.cache_token(
+            "corp",
+            "https://corp.awsapps.com/start",
+            &token,
+            now() + 8 * 3600,
+        );
+        token
+    }
+
+    pub fn login_legacy(&self) -> String {
+        let token = self.fake.issue_access_token(8 * 3600);
+        let url = "https://legacy.awsapps.com/start";
+        self.cache_token(url, url, &token, now() + 8 * 3600);
+        token
+    }
+
+    /// Sets a variable for every command this env runs.
+    pub fn var(&mut self, k: &str, v: &str) -> &mut Self {
+        self.vars.push((k.into(), v.into()));
+        self
+    }
+
+    /// ssox with a clean environment: HOME, PATH, the fake's endpoints, a short HTTP timeout,
+    /// and no browser.
+    pub fn cmd<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = Command::new(SSOX);
+        c.args(args)
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("SSOX_HTTP_TIMEOUT", "5")
+            .env("BROWSER", "false")
+            .stdin(Stdio::null());
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Run::from(self.cmd(args).output().unwrap())
+    }
+
+    /// Writes an executable script into HOME/bin.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        let p = self.write(&format!("bin/{name}"), body);
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+}
+
+/// A finished ssox run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "expected success; stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(want),
+            "stderr:\n{}\nstdout:\n{}",
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+
+    /// An error run: exactly one `ssox:` line on stderr, containing every fragment.
+    #[track_caller]
+    pub fn error_line(&self, fragments: &[&str]) -> &Self {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "want one error line, got:\n{}", self.stderr);
+        assert!(lines[0].starts_with("ssox: "), "{}", lines[0]);
+        for f in fragments {
+            assert!(lines[0].contains(f), "missing {f:?} in {:?}", lines[0]);
+        }
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        self
+    }
+
+    /// `KEY=VALUE` lines from `env` run as PROGRAM.
+    pub fn env_lines(&self) -> Vec<(String, String)> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    pub fn env_var(&self, key: &str) -> Option<String> {
+        let vals: Vec<String> = self
+            .env_lines()
+            .into_iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .collect();
+        assert!(vals.len() <= 1, "{key} appears {} times", vals.len());
+        vals.into_iter().next()
+    }
+}
