@@ -2,20 +2,30 @@
 //! environment → exec. Each step is a named function; the warm path reads as one line.
 
 use crate::child_env::{self, Injected};
-use crate::cli::Cli;
-use crate::config::resolve::{self, ResolveError};
+use crate::cli::{Cli, Command, LoginCmd, LogoutCmd, RunArgs};
+use crate::config::resolve::{self, Base, ResolveError, SsoProfile};
 use crate::config::{ConfigSet, FileKind, FilePaths, LoadError, Origin};
+use crate::endpoints::Service;
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::exec::{self, Program};
 use crate::provider::{self, Context};
-use crate::settings::Settings;
+use crate::settings::{self, Settings};
+use crate::sso::session::{LoginPolicy, Session};
 use crate::{notice, term, timefmt, vlog};
 
-/// Runs ssox; returns only on failure (success is `exec`).
+/// Runs ssox; returns the exit status (running PROGRAM returns only on failure).
 pub fn run(cli: Cli, env: Env) -> Result<i32, Error> {
-    term::set_verbosity(cli.run.verbose);
-    let settings = Settings::new(cli.run, env);
+    term::set_verbosity(cli.verbose);
+    match cli.command {
+        Some(Command::Login(cmd)) => login(&cmd, env),
+        Some(Command::Logout(cmd)) => logout(&cmd, env),
+        None => run_program(cli.run, env),
+    }
+}
+
+fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
+    let settings = Settings::new(args, env);
     let (program, is_shell) = find_program(&settings)?;
     let set = load_config(&settings.env, &settings.paths)?;
     let chain = resolve::resolve_chain(&set, &settings.profile)
@@ -27,7 +37,7 @@ pub fn run(cli: Cli, env: Env) -> Result<i32, Error> {
         env: &settings.env,
         set: &set,
         selected,
-        now: timefmt::now(),
+        policy: &settings.policy,
     };
     let creds = provider::credentials(&ctx, &chain)?;
     let region = settings
@@ -173,4 +183,115 @@ fn resolve_error(e: &ResolveError, set: &ConfigSet, settings: &Settings) -> Erro
             Error::new(Exit::Config, format!("{}{e}", at(settings, e.origin())))
         }
     }
+}
+
+/// The SSO settings `ssox login`/`logout` act on: a named sso-session, or the SSO base of
+/// the profile's chain.
+fn sso_target(
+    set: &ConfigSet,
+    settings: &Settings,
+    session: Option<&str>,
+) -> Result<SsoProfile, Error> {
+    if let Some(name) = session {
+        if !set.sso_sessions.contains_key(name) {
+            let names: Vec<&str> = set.sso_sessions.keys().map(String::as_str).collect();
+            return Err(Error::new(
+                Exit::Config,
+                format!(
+                    "no [sso-session {name}] in {}",
+                    settings.env.tilde(&settings.paths.config)
+                ),
+            )
+            .hint(if names.is_empty() {
+                "add one with `aws configure sso-session`".to_string()
+            } else {
+                format!("existing sessions: {}", names.join(", "))
+            }));
+        }
+        return resolve::sso_session_profile(set, name)
+            .map_err(|e| resolve_error(&e, set, settings));
+    }
+    let chain = resolve::resolve_chain(set, &settings.profile)
+        .map_err(|e| resolve_error(&e, set, settings))?;
+    match chain.base {
+        Base::Sso(sso) => Ok(sso),
+        _ => Err(Error::new(
+            Exit::Config,
+            format!("profile `{}` does not use IAM Identity Center (SSO); there is nothing to log in to", settings.profile),
+        )
+        .hint("give the profile sso_session (or sso_start_url and sso_region)")),
+    }
+}
+
+fn login(cmd: &LoginCmd, env: Env) -> Result<i32, Error> {
+    let opts = settings::login_options(&cmd.login, cmd.redirect_port);
+    let settings = Settings::for_target(cmd.target.profile.as_deref(), env);
+    let set = load_config(&settings.env, &settings.paths)?;
+    let sso = sso_target(&set, &settings, cmd.target.sso_session.as_deref())?;
+    let selected = set.profile(&settings.profile);
+    let policy = LoginPolicy::Allowed(opts.clone());
+    let oidc_endpoint = match selected {
+        Some(p) => crate::endpoints::configured(Service::SsoOidc, &settings.env, &set, Some(p)),
+        None => crate::endpoints::configured(Service::SsoOidc, &settings.env, &set, None),
+    }
+    .map_err(|e| Error::new(Exit::Config, e.to_string()))?
+    .map(|e| e.url);
+    let session = Session {
+        env: &settings.env,
+        sso: &sso,
+        oidc_endpoint,
+        policy: &policy,
+        timeout: crate::aws::call_timeout(&settings.env),
+    };
+    let rt = crate::aws::runtime().map_err(|e| {
+        Error::new(
+            Exit::Internal,
+            format!("cannot start the async runtime: {e}"),
+        )
+    })?;
+    let token = session.force_login(&rt, &opts)?;
+    notice!(
+        "SSO token cached in {}, valid until {}",
+        settings.env.tilde(&session.token_path()),
+        token.expires_at
+    );
+    Ok(0)
+}
+
+fn logout(cmd: &LogoutCmd, env: Env) -> Result<i32, Error> {
+    let settings = Settings::for_target(cmd.profile.as_deref(), env);
+    let set = load_config(&settings.env, &settings.paths)?;
+    let target = if cmd.profile.is_some() || cmd.sso_session.is_some() {
+        Some(sso_target(&set, &settings, cmd.sso_session.as_deref())?)
+    } else {
+        None
+    };
+    let endpoint = crate::endpoints::configured(
+        Service::Sso,
+        &settings.env,
+        &set,
+        set.profile(&settings.profile),
+    )
+    .map_err(|e| Error::new(Exit::Config, e.to_string()))?
+    .map(|e| e.url);
+    let summary = crate::sso::logout::logout(
+        &settings.env,
+        &set,
+        target.as_ref(),
+        endpoint.as_deref(),
+        crate::aws::call_timeout(&settings.env),
+    );
+    let scope = target.as_ref().map_or_else(
+        || "all SSO sessions".to_string(),
+        |t| match &t.session_name {
+            Some(s) => format!("sso-session `{s}`"),
+            None => format!("{} (profile `{}`)", t.start_url, t.profile),
+        },
+    );
+    notice!(
+        "logged out of {scope}: removed {} cached SSO token(s) and {} cached role credential file(s); client registrations kept",
+        summary.tokens,
+        summary.role_credentials
+    );
+    Ok(0)
 }

@@ -2,8 +2,9 @@
 //! page and the completions; no logic lives in this file.
 
 use std::ffi::OsString;
+use std::time::Duration;
 
-use clap::{ArgAction, Args, Parser};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::error::EXIT_STATUS_TABLE;
 
@@ -12,8 +13,15 @@ Examples:
   ssox -p dev -- terraform plan         run a program with the role's credentials
   ssox -p dev -- Rscript job.R
   ssox -p dev                           start $SHELL with the credentials (exit to leave)
+  ssox login -p dev                     log in (browser, PKCE); shared with `aws sso login`
+  ssox login -p dev --use-device-code   log in with a code, e.g. over SSH
+  ssox logout                           log out of every SSO session
   ssox -p dev -v -- aws sts get-caller-identity
                                         show each step on stderr";
+
+fn duration(s: &str) -> Result<Duration, String> {
+    crate::timefmt::parse_duration(s)
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,19 +30,33 @@ Examples:
     about = "Run programs with AWS IAM Identity Center (SSO) role credentials",
     long_about = "Run programs with AWS IAM Identity Center (SSO) role credentials.\n\n\
         ssox resolves PROFILE from the AWS config files, takes the SSO token that `aws sso login` \
-        cached, gets the role's temporary credentials, and replaces itself with PROGRAM, the \
-        credentials in its environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, \
+        or `ssox login` cached (refreshing it when it runs low, logging in when there is none and \
+        a terminal is present), gets the role's temporary credentials, and replaces itself with \
+        PROGRAM, the credentials in its environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, \
         AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION). It shares every cache with \
         the AWS CLI v2.",
-    after_help = concat!(
-        "Examples:\n  ssox -p dev -- terraform plan\n  ssox -p dev            (starts $SHELL)\n\n",
-        "Run 'ssox --help' for more."
-    ),
+    after_help = "Examples:\n  ssox -p dev -- terraform plan\n  ssox login -p dev\n\nRun 'ssox --help' for more.",
     after_long_help = format!("{EXAMPLES}\n\n{EXIT_STATUS_TABLE}"),
+    args_conflicts_with_subcommands = true,
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     #[command(flatten)]
     pub run: RunArgs,
+
+    /// Show each step on stderr (files read, cache keys, endpoints, timings); secrets never
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)
+    Login(LoginCmd),
+    /// Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them
+    Logout(LogoutCmd),
 }
 
 #[derive(Debug, Args)]
@@ -47,11 +69,66 @@ pub struct RunArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Show each step on stderr (files read, cache keys, endpoints, timings); secrets never
-    #[arg(short, long, action = ArgAction::Count)]
-    pub verbose: u8,
+    /// Never start a login; fail with exit status 77 when no usable token is cached
+    #[arg(long)]
+    pub no_login: bool,
+
+    #[command(flatten)]
+    pub login: LoginArgs,
 
     /// The program to run and its arguments, after `--` [default: $SHELL]
     #[arg(last = true, value_name = "PROGRAM")]
     pub program: Vec<OsString>,
+}
+
+/// How a login runs, whether asked for (`ssox login`) or started because none was cached.
+#[derive(Debug, Args, Clone)]
+pub struct LoginArgs {
+    /// Log in with a device code instead of a browser redirect (for SSH sessions and containers)
+    #[arg(long)]
+    pub use_device_code: bool,
+
+    /// Do not open a browser; only print the URL to open
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// How long to wait for the login to be approved (e.g. 10m, 90s)
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
+    pub login_timeout: Duration,
+}
+
+/// Which SSO session to act on.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// A profile whose SSO session to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]
+    #[arg(short, long, value_name = "NAME", conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+
+    /// An [sso-session NAME] section of the config file
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginCmd {
+    #[command(flatten)]
+    pub target: Target,
+
+    #[command(flatten)]
+    pub login: LoginArgs,
+
+    /// Port for the browser's redirect to 127.0.0.1 [default: a random free port]
+    #[arg(long, value_name = "PORT")]
+    pub redirect_port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutCmd {
+    /// Only this profile's SSO session [default: every cached session]
+    #[arg(short, long, value_name = "NAME", conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+
+    /// Only this sso-session
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
 }

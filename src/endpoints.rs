@@ -11,7 +11,6 @@ use crate::env::Env;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Sso,
-    #[cfg_attr(not(test), expect(dead_code, reason = "the login flow uses it"))]
     SsoOidc,
     #[cfg_attr(not(test), expect(dead_code, reason = "role chains use it"))]
     Sts,

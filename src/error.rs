@@ -15,7 +15,6 @@ pub enum Exit {
     /// Reading or writing a local file failed (EX_IOERR).
     Io = 74,
     /// Timed out waiting for a login or for another ssox (EX_TEMPFAIL).
-    #[expect(dead_code, reason = "the login flow uses it")]
     TempFail = 75,
     /// Login needed, or access denied (EX_NOPERM).
     NoPerm = 77,
@@ -26,7 +25,6 @@ pub enum Exit {
     /// PROGRAM not found.
     NotFound = 127,
     /// Interrupted with Ctrl-C.
-    #[expect(dead_code, reason = "the login flow uses it")]
     Interrupted = 130,
 }
 

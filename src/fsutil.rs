@@ -19,10 +19,6 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// Atomically replaces `path` with `contents`. The file is 0600 unless `keep_mode` is set and
 /// the old file had another mode, in which case that mode is kept (a user's choice about
 /// their own credentials file is theirs).
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the login flow (token lifecycle) uses it")
-)]
 pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: bool) -> io::Result<()> {
     let dir = path
         .parent()

@@ -4,6 +4,7 @@
 
 mod app;
 mod aws;
+mod browser;
 mod child_env;
 mod cli;
 mod config;
@@ -13,7 +14,10 @@ mod env;
 mod error;
 mod exec;
 mod fsutil;
+mod lock;
 mod provider;
+mod pyjson;
+mod role_cache;
 mod secret;
 mod settings;
 mod sso;

@@ -1,6 +1,7 @@
 //! Walks a resolved chain to credentials. Each kind of base has its own leg here; the SSO
-//! leg reads the token cache and calls GetRoleCredentials. Errors are phrased for the
-//! person who has to fix them: the profile, the file, and the command to run.
+//! leg gets a token from the session (cache, refresh or login) and calls GetRoleCredentials,
+//! retrying once with a renewed token if the portal says the token was revoked. Errors are
+//! phrased for the person who has to fix them: the profile, the file, the command to run.
 
 use std::time::Instant;
 
@@ -11,9 +12,9 @@ use crate::endpoints::{self, Service};
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::sso::portal::{self, PortalError};
-use crate::sso::token_cache::{self, CachedToken, TokenFileError};
-use crate::timefmt::{self, Timestamp};
-use crate::{aws, sso, vlog};
+use crate::sso::session::{LoginPolicy, Session, login_command};
+use crate::timefmt;
+use crate::{aws, vlog};
 
 /// What the provider legs may consult.
 pub struct Context<'a> {
@@ -21,7 +22,28 @@ pub struct Context<'a> {
     pub set: &'a ConfigSet,
     /// The profile the user selected (endpoint settings come from it, as in botocore).
     pub selected: &'a Section,
-    pub now: Timestamp,
+    pub policy: &'a LoginPolicy,
+}
+
+impl Context<'_> {
+    pub fn endpoint(&self, service: Service) -> Result<Option<String>, Error> {
+        let e = endpoints::configured(service, self.env, self.set, Some(self.selected))
+            .map_err(|e| Error::new(Exit::Config, e.to_string()))?;
+        if let Some(e) = &e {
+            vlog!("{service:?} endpoint {} (from {})", e.url, e.source);
+        }
+        Ok(e.map(|e| e.url))
+    }
+
+    pub fn session<'s>(&'s self, sso: &'s SsoProfile) -> Result<Session<'s>, Error> {
+        Ok(Session {
+            env: self.env,
+            sso,
+            oidc_endpoint: self.endpoint(Service::SsoOidc)?,
+            policy: self.policy,
+            timeout: aws::call_timeout(self.env),
+        })
+    }
 }
 
 pub fn credentials(ctx: &Context<'_>, chain: &Chain) -> Result<Credentials, Error> {
@@ -75,64 +97,11 @@ fn base_kind(base: &Base) -> &'static str {
     }
 }
 
-/// How a user logs in for this profile, with the tool that exists today.
-pub fn login_command(sso: &SsoProfile) -> String {
-    match &sso.session_name {
-        Some(s) if sso.account_id.is_none() => format!("aws sso login --sso-session {s}"),
-        _ => format!("aws sso login --profile {}", sso.profile),
-    }
-}
-
 fn describe(sso: &SsoProfile) -> String {
     match &sso.session_name {
         Some(s) => format!("sso-session `{s}` (profile `{}`)", sso.profile),
         None => format!("profile `{}` ({})", sso.profile, sso.start_url),
     }
-}
-
-/// Reads the cached token for `sso`, or says which login fixes its absence.
-pub fn cached_token(env: &Env, sso: &SsoProfile, now: Timestamp) -> Result<CachedToken, Error> {
-    let path = token_cache::token_path(&sso::cache_dir(env), sso.token_cache_input());
-    vlog!(
-        "SSO token cache: {} (sha1 of {:?})",
-        env.tilde(&path),
-        sso.token_cache_input()
-    );
-    let login = login_command(sso);
-    let token = token_cache::read(&path).map_err(|e| match e {
-        TokenFileError::Read { .. } => Error::new(Exit::Io, e.to_string()),
-        TokenFileError::Corrupt { .. } => {
-            Error::new(Exit::NoPerm, e.to_string()).hint(format!("log in again: {login}"))
-        }
-    })?;
-    let Some(token) = token else {
-        return Err(Error::new(
-            Exit::NoPerm,
-            format!("not logged in: no cached SSO token for {}", describe(sso)),
-        )
-        .hint(format!("run `{login}`")));
-    };
-    if !token.is_valid_at(now) {
-        let when = token.expires_at().map_or_else(
-            || format!("has an unreadable expiresAt ({:?})", token.expires_at),
-            |e| {
-                format!(
-                    "expired at {} ({} ago)",
-                    timefmt::format_rfc3339(e),
-                    timefmt::human_duration(now - e)
-                )
-            },
-        );
-        return Err(Error::new(
-            Exit::NoPerm,
-            format!("the SSO token for {} {when}", describe(sso)),
-        )
-        .hint(format!("run `{login}`")));
-    }
-    if let Some(e) = token.expires_at() {
-        vlog!("SSO token valid for {}", timefmt::human_duration(e - now));
-    }
-    Ok(token)
 }
 
 fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, Error> {
@@ -150,14 +119,9 @@ fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, E
             sso.profile, origin.line, origin.file
         )));
     };
-    let token = cached_token(ctx.env, sso, ctx.now)?;
-    let endpoint = endpoints::configured(Service::Sso, ctx.env, ctx.set, Some(ctx.selected))
-        .map_err(|e| Error::new(Exit::Config, e.to_string()))?;
-    let url = portal::endpoint_for(&sso.region, endpoint.as_ref().map(|e| e.url.as_str()));
-    match &endpoint {
-        Some(e) => vlog!("SSO portal endpoint {} (from {})", e.url, e.source),
-        None => vlog!("SSO portal endpoint {url}"),
-    }
+    let session = ctx.session(sso)?;
+    let endpoint = ctx.endpoint(Service::Sso)?;
+    let url = portal::endpoint_for(&sso.region, endpoint.as_deref());
     let timeout = aws::call_timeout(ctx.env);
     let rt = aws::runtime().map_err(|e| {
         Error::new(
@@ -165,25 +129,29 @@ fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, E
             format!("cannot start the async runtime: {e}"),
         )
     })?;
-    let client = portal::client(
-        &sso.region,
-        endpoint.as_ref().map(|e| e.url.as_str()),
-        timeout,
-    );
-    let started = Instant::now();
-    let result = rt.block_on(portal::get_role_credentials(
-        &client,
-        &url,
-        timeout,
-        &token.access_token,
-        account,
-        role,
-    ));
-    vlog!(
-        "GetRoleCredentials account {account} role {role}: {:.1} ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    let creds = result.map_err(|e| portal_error(&e, sso))?;
+    let client = portal::client(&sso.region, endpoint.as_deref(), timeout);
+    let fetch = |token: &crate::secret::Secret| {
+        let started = Instant::now();
+        let r = rt.block_on(portal::get_role_credentials(
+            &client, &url, timeout, token, account, role,
+        ));
+        vlog!(
+            "GetRoleCredentials account {account} role {role} at {url}: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        r
+    };
+    let token = session.token(&rt, None)?;
+    let creds = match fetch(&token.access_token) {
+        Err(PortalError::Unauthorized { .. }) => {
+            // Revoked at the service although the cache calls it valid: renew once, retry once.
+            vlog!("the portal rejected the cached token; renewing it");
+            let renewed = session.token(&rt, Some(&token.access_token))?;
+            fetch(&renewed.access_token)
+        }
+        other => other,
+    }
+    .map_err(|e| portal_error(&e, sso))?;
     if let Some(exp) = creds.expiration {
         vlog!(
             "role credentials for account {} valid until {}",

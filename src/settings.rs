@@ -4,9 +4,11 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::cli::RunArgs;
+use crate::cli::{LoginArgs, RunArgs};
 use crate::config::FilePaths;
 use crate::env::Env;
+use crate::sso::login::LoginOptions;
+use crate::sso::session::LoginPolicy;
 
 /// `-p`, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else `default` (the AWS CLI v2's order).
 pub fn profile_name(cli: Option<&str>, env: &Env) -> String {
@@ -17,23 +19,66 @@ pub fn profile_name(cli: Option<&str>, env: &Env) -> String {
         .to_string()
 }
 
+pub fn login_options(args: &LoginArgs, redirect_port: Option<u16>) -> LoginOptions {
+    LoginOptions {
+        use_device_code: args.use_device_code,
+        no_browser: args.no_browser,
+        redirect_port,
+        timeout: args.login_timeout,
+    }
+}
+
+/// ssox starts a login by itself only where a person can answer it: stdin or stderr is a
+/// terminal, and `--no-login` was not given.
+pub fn login_policy(no_login: bool, interactive: bool, opts: LoginOptions) -> LoginPolicy {
+    if no_login {
+        LoginPolicy::Never {
+            reason: "--no-login was given",
+        }
+    } else if !interactive {
+        LoginPolicy::Never {
+            reason: "no terminal",
+        }
+    } else {
+        LoginPolicy::Allowed(opts)
+    }
+}
+
 #[derive(Debug)]
 pub struct Settings {
     pub profile: String,
     pub paths: FilePaths,
     pub region: Option<String>,
     pub program: Vec<OsString>,
+    pub policy: LoginPolicy,
     pub env: Env,
     pub cwd: PathBuf,
 }
 
 impl Settings {
+    /// Settings for `login`/`logout`, which run no program.
+    pub fn for_target(profile: Option<&str>, env: Env) -> Self {
+        Self {
+            profile: profile_name(profile, &env),
+            paths: FilePaths::from_env(&env),
+            region: None,
+            program: Vec::new(),
+            policy: LoginPolicy::Never {
+                reason: "not running a program",
+            },
+            cwd: PathBuf::from("."),
+            env,
+        }
+    }
+
     pub fn new(args: RunArgs, env: Env) -> Self {
+        let opts = login_options(&args.login, None);
         Self {
             profile: profile_name(args.profile.as_deref(), &env),
             paths: FilePaths::from_env(&env),
             region: args.region.filter(|r| !r.is_empty()),
             program: args.program,
+            policy: login_policy(args.no_login, crate::term::interactive(), opts),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             env,
         }

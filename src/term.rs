@@ -45,7 +45,56 @@ macro_rules! notice {
 }
 
 /// Whether a person could answer a login: stdin or stderr is a terminal.
-#[expect(dead_code, reason = "the login flow uses it")]
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() || std::io::stderr().is_terminal()
+}
+
+/// A one-line progress display on stderr: a spinner, what we wait for, and the time left.
+/// Draws only when stderr is a terminal; elsewhere the instructions printed before it are
+/// all the user sees.
+pub struct Spinner {
+    message: String,
+    deadline: Instant,
+    frame: usize,
+    enabled: bool,
+}
+
+impl Spinner {
+    pub fn new(message: impl Into<String>, deadline: Instant) -> Self {
+        Self {
+            message: message.into(),
+            deadline,
+            frame: 0,
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn tick(&mut self) {
+        const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+        if !self.enabled {
+            return;
+        }
+        let left = self
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs();
+        let left = format!("{}:{:02}", left / 60, left % 60);
+        self.frame = (self.frame + 1) % FRAMES.len();
+        eprint!(
+            "\r\x1b[2K{} {} ({left} left; Ctrl-C to cancel)",
+            FRAMES[self.frame], self.message
+        );
+    }
+
+    pub fn clear(&mut self) {
+        if self.enabled {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.clear();
+    }
 }

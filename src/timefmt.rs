@@ -132,8 +132,60 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
+/// Parses a duration like `10m`, `90s`, `1h30m`, `2h` or plain seconds (`600`).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    let mut any = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => {
+                return Err(format!(
+                    "`{s}` is not a duration (use e.g. 30s, 50m, 1h30m)"
+                ));
+            }
+        };
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("`{s}` is not a duration (use e.g. 30s, 50m, 1h30m)"))?;
+        total = total.saturating_add(n.saturating_mul(unit));
+        num.clear();
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return Err(format!(
+            "`{s}` is not a duration (use e.g. 30s, 50m, 1h30m)"
+        ));
+    }
+    Ok(std::time::Duration::from_secs(total))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_parse_in_the_usual_units() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("50m"), Ok(Duration::from_mins(50)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_mins(90)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_hours(48)));
+        assert!(parse_duration("5 minutes").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("10m5").is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -401,6 +401,30 @@ pub fn sso_profile(set: &ConfigSet, profile: &Section) -> Result<Option<SsoProfi
     }))
 }
 
+/// An `[sso-session NAME]` on its own (for `ssox login --sso-session NAME`).
+pub fn sso_session_profile(set: &ConfigSet, name: &str) -> Result<SsoProfile, ResolveError> {
+    let mut section = Section::new(
+        name,
+        super::Origin {
+            file: super::FileKind::Config,
+            line: 0,
+        },
+    );
+    if let Some(session) = set.sso_sessions.get(name) {
+        section.origin = session.origin;
+    }
+    section.props.insert(
+        "sso_session".into(),
+        super::Prop {
+            value: name.to_string(),
+            origin: section.origin,
+        },
+    );
+    sso_profile(set, &section)?.ok_or(ResolveError::ProfileNotFound {
+        name: name.to_string(),
+    })
+}
+
 /// `sso_account_id` and `sso_role_name` come together or not at all.
 fn role_pair(profile: &Section) -> Result<(Option<&str>, Option<&str>), ResolveError> {
     let name = &profile.name;

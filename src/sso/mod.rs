@@ -1,7 +1,11 @@
-//! Everything IAM Identity Center: the token cache shared with the AWS CLI, and the SSO
-//! portal's GetRoleCredentials.
+//! Everything IAM Identity Center: the token cache shared with the AWS CLI, the token
+//! lifecycle (refresh, login, the cross-process lock), OIDC, the SSO portal, and logout.
 
+pub mod login;
+pub mod logout;
+pub mod oidc;
 pub mod portal;
+pub mod session;
 pub mod token_cache;
 
 use std::path::PathBuf;

@@ -36,17 +36,27 @@ fn a_syntax_error_names_the_file_and_line() {
 }
 
 #[test]
-fn not_logged_in_names_the_login_command_and_calls_nothing() {
+fn without_a_terminal_a_missing_token_fails_fast_naming_the_login_command() {
     let t = TestEnv::dev();
     t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
-        "not logged in",
+        "login needed",
         "sso-session `corp`",
-        "aws sso login --profile dev",
+        "no cached SSO token",
+        "no terminal",
+        "run `ssox login -p dev`",
     ]);
-    t.run(["-p", "legacy", "--", "true"]).code(77).error_line(&[
-        "https://legacy.awsapps.com/start",
-        "aws sso login --profile legacy",
-    ]);
+    t.run(["-p", "legacy", "--", "true"])
+        .code(77)
+        .error_line(&["https://legacy.awsapps.com/start", "ssox login -p legacy"]);
+    assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn no_login_refuses_to_log_in_even_on_a_terminal() {
+    let t = TestEnv::dev();
+    t.run(["-p", "dev", "--no-login", "--", "true"])
+        .code(77)
+        .error_line(&["--no-login was given", "ssox login -p dev"]);
     assert_eq!(t.fake.total_requests(), 0);
 }
 
@@ -63,20 +73,26 @@ fn an_expired_token_is_reported_with_its_age() {
     t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
         "expired at",
         "2h 0m ago",
-        "aws sso login",
+        "ssox login -p dev",
     ]);
     assert_eq!(t.fake.total_requests(), 0);
 }
 
 #[test]
-fn a_corrupt_token_file_is_an_error_not_a_panic() {
+fn a_corrupt_token_file_counts_as_no_token() {
     let t = TestEnv::dev();
     let p = t.token_path("corp");
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, "{\"accessToken\": \"SECRET-PART\", \"expi").unwrap();
-    let run = t.run(["-p", "dev", "--", "true"]);
-    run.code(77).error_line(&["not a valid token", "truncated"]);
+    let run = t.run(["-p", "dev", "-v", "--", "true"]);
+    run.code(77);
+    assert!(
+        run.stderr.contains("not a valid token (truncated"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("SECRET-PART"));
+    assert!(!run.stderr.contains("panicked"));
 }
 
 #[test]
@@ -107,15 +123,14 @@ fn broken_sso_profiles_get_the_sdk_errors() {
 }
 
 #[test]
-fn a_token_revoked_at_the_service_is_a_login_error() {
+fn a_revoked_token_that_cannot_be_refreshed_is_a_login_error() {
     let t = TestEnv::dev();
     let token = t.login_corp();
     t.fake.revoke_access_token(&token);
-    t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
-        "rejected the cached token",
-        "revoked",
-        "aws sso login --profile dev",
-    ]);
+    t.run(["-p", "dev", "--", "true"])
+        .code(77)
+        .error_line(&["rejected by the service", "ssox login -p dev"]);
+    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
 }
 
 #[test]

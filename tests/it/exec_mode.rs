@@ -272,7 +272,7 @@ fn verbose_shows_each_step_and_never_a_secret() {
         "~/.aws/config read",
         "SSO token cache: ~/.aws/sso/cache/",
         "\"corp\"",
-        "SSO portal endpoint http://127.0.0.1",
+        "Sso endpoint http://127.0.0.1",
         "GetRoleCredentials account 111111111111 role readOnly",
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");

@@ -13,3 +13,4 @@ mod support;
 
 mod errors;
 mod exec_mode;
+mod token;

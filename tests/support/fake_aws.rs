@@ -77,6 +77,7 @@ struct State {
     /// Answers to give device-code polls before approval counts: "pending" or "slow_down".
     device_script: VecDeque<&'static str>,
     auto_approve_devices: bool,
+    deny_authorization: bool,
     hang: HashSet<&'static str>,
     role_ttl: i64,
     token_ttl: i64,
@@ -220,6 +221,11 @@ impl FakeAws {
     /// once the device was approved (or at once with `auto_approve_devices`).
     pub fn script_device_polls(&self, answers: &[&'static str]) {
         self.st().device_script = answers.iter().copied().collect();
+    }
+
+    /// `/authorize` redirects back with `error=access_denied` (the user clicked Deny).
+    pub fn deny_authorization(&self, on: bool) {
+        self.st().deny_authorization = on;
     }
 
     pub fn auto_approve_devices(&self, on: bool) {
@@ -527,9 +533,15 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
                     body: "bad authorize request".into(),
                 };
             }
+            let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
+            let state = q.get("state").cloned().unwrap_or_default();
+            if st.deny_authorization {
+                return Response::redirect(&format!(
+                    "{redirect_uri}?error=access_denied&error_description=denied&state={state}"
+                ));
+            }
             st.serial += 1;
             let code = format!("auth-code-{}", st.serial);
-            let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
             st.auth_codes.insert(
                 code.clone(),
                 AuthCode {
@@ -538,7 +550,6 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
                     redirect_uri: redirect_uri.clone(),
                 },
             );
-            let state = q.get("state").cloned().unwrap_or_default();
             Response::redirect(&format!("{redirect_uri}?code={code}&state={state}"))
         }
         "CreateToken" => create_token(st, &req.body),

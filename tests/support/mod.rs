@@ -144,6 +144,65 @@ impl TestEnv {
         token
     }
 
+    /// A token for sso-session `corp` with `ttl` seconds left, a refresh token and a live client
+    /// registration, as `aws sso login` (PKCE) writes it. Returns (access, refresh) tokens.
+    pub fn cache_refreshable_corp(&self, ttl: i64) -> (String, String) {
+        let access = self.fake.issue_access_token(ttl.max(1));
+        let refresh = self.fake.issue_refresh_token();
+        let (id, secret) = self
+            .fake
+            .register_client(&["authorization_code", "refresh_token"]);
+        let text = format!(
+            r#"{{"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": "{access}", "expiresAt": "{}", "clientId": "{id}", "clientSecret": "{secret}", "registrationExpiresAt": "{}", "refreshToken": "{refresh}"}}"#,
+            rfc3339(now() + ttl),
+            rfc3339(now() + 80 * 86_400)
+        );
+        self.write(&format!(".aws/sso/cache/{}.json", sha1_hex("corp")), &text);
+        (access, refresh)
+    }
+
+    /// Reads a cached token file as JSON.
+    pub fn token_json(&self, cache_input: &str) -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(self.token_path(cache_input)).unwrap()).unwrap()
+    }
+
+    /// `$BROWSER` set to the fake browser, logging what it opened to HOME/browser.log.
+    pub fn with_fake_browser(&mut self) -> &mut Self {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/fake_browser.py");
+        let log = self.path("browser.log");
+        self.var("BROWSER", &format!("python3 {script} %s"));
+        self.var("FAKE_BROWSER_LOG", log.to_str().unwrap());
+        self
+    }
+
+    pub fn browser_log(&self) -> String {
+        fs::read_to_string(self.path("browser.log")).unwrap_or_default()
+    }
+
+    /// Runs ssox on a pseudo-terminal (stdout and stderr merged), as a person would.
+    pub fn run_on_terminal<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let cmd = self.cmd(args);
+        let mut c = Command::new("python3");
+        c.arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/pty_run.py"
+        ))
+        .arg(SSOX)
+        .args(cmd.get_args());
+        c.env_clear();
+        for (k, v) in cmd.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        c.env("TERM", "dumb");
+        Run::from(c.stdin(Stdio::null()).output().unwrap())
+    }
+
     /// Sets a variable for every command this env runs.
     pub fn var(&mut self, k: &str, v: &str) -> &mut Self {
         self.vars.push((k.into(), v.into()));
@@ -166,6 +225,8 @@ impl TestEnv {
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
             .env("SSOX_HTTP_TIMEOUT", "5")
             .env("BROWSER", "false")
+            // The helpers are Python; keep their bytecode out of the source tree.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::null());
         for (k, v) in &self.vars {
             c.env(k, v);
@@ -239,6 +300,18 @@ impl Run {
         assert!(lines[0].starts_with("ssox: "), "{}", lines[0]);
         for f in fragments {
             assert!(lines[0].contains(f), "missing {f:?} in {:?}", lines[0]);
+        }
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        self
+    }
+
+    /// A run that printed instructions first (a login): its last stderr line is the error.
+    #[track_caller]
+    pub fn final_error(&self, fragments: &[&str]) -> &Self {
+        let last = self.stderr.lines().last().unwrap_or("");
+        assert!(last.starts_with("ssox: "), "{}", self.stderr);
+        for f in fragments {
+            assert!(last.contains(f), "missing {f:?} in {last:?}");
         }
         assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
         self

@@ -1,0 +1,571 @@
+//! The interactive logins: authorization code with PKCE (the default for sso-session
+//! profiles, as in the AWS CLI since 2.22) and the device code flow (legacy profiles,
+//! `--use-device-code`, `sso_use_device_code = true`, or no browser here). Client
+//! registrations are cached and shared with the AWS CLI. Every wait shows a spinner with the
+//! time left (on a terminal), ends at its deadline, and stops cleanly on Ctrl-C. All output
+//! goes to stderr.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use sha2::Digest;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+use crate::config::resolve::SsoProfile;
+use crate::env::Env;
+use crate::error::{Error, Exit};
+use crate::secret::Secret;
+use crate::sso::oidc::{Grant, NewToken, Oidc, OidcError};
+use crate::sso::session::login_command;
+use crate::sso::token_cache::{self, CachedToken, Registration};
+use crate::term::Spinner;
+use crate::timefmt;
+use crate::{browser, notice, vlog};
+
+#[derive(Debug, Clone)]
+pub struct LoginOptions {
+    pub use_device_code: bool,
+    pub no_browser: bool,
+    pub redirect_port: Option<u16>,
+    /// How long to wait for the user, in all.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Pkce,
+    Device,
+}
+
+/// PKCE needs an sso-session and a browser on this machine (the redirect goes to
+/// 127.0.0.1); everything else uses the device code.
+pub fn choose_flow(env: &Env, sso: &SsoProfile, opts: &LoginOptions) -> Flow {
+    if sso.session_name.is_none()
+        || opts.use_device_code
+        || sso.use_device_code
+        || !browser::available(env)
+    {
+        Flow::Device
+    } else {
+        Flow::Pkce
+    }
+}
+
+/// Runs a login and returns the token to cache.
+pub async fn login(
+    env: &Env,
+    cache_dir: &Path,
+    sso: &SsoProfile,
+    oidc: &Oidc,
+    opts: &LoginOptions,
+) -> Result<CachedToken, Error> {
+    let flow = choose_flow(env, sso, opts);
+    let deadline = Instant::now() + opts.timeout;
+    let who = match &sso.session_name {
+        Some(s) => format!("sso-session `{s}`"),
+        None => format!("profile `{}`", sso.profile),
+    };
+    vlog!("login flow {flow:?} for {who} via {}", oidc.endpoint());
+    let reg = registration(cache_dir, sso, oidc, flow == Flow::Pkce).await?;
+    let issued_at = timefmt::now();
+    let token = match flow {
+        Flow::Pkce => pkce(env, sso, oidc, &reg, opts, deadline, &who).await?,
+        Flow::Device => device(env, sso, oidc, &reg, opts, deadline, &who).await?,
+    };
+    notice!("logged in to {} ({who})", sso.start_url);
+    Ok(CachedToken {
+        start_url: Some(sso.start_url.clone()),
+        region: Some(sso.region.clone()),
+        access_token: token.access_token,
+        expires_at: timefmt::format_rfc3339(issued_at + token.expires_in),
+        client_id: Some(reg.client_id.clone()),
+        client_secret: Some(reg.client_secret.clone()),
+        registration_expires_at: Some(reg.expires_at.clone()),
+        refresh_token: token.refresh_token,
+        extra: serde_json::Map::new(),
+    })
+}
+
+/// The cached client registration when it is still good for this flow, else a new one.
+async fn registration(
+    cache_dir: &Path,
+    sso: &SsoProfile,
+    oidc: &Oidc,
+    pkce: bool,
+) -> Result<Registration, Error> {
+    let scopes = sso
+        .registration_scopes_set
+        .then_some(sso.registration_scopes.as_slice());
+    let path = cache_dir.join(token_cache::registration_file_name(
+        &sso.start_url,
+        &sso.region,
+        scopes,
+        sso.session_name.as_deref(),
+    ));
+    let now = timefmt::now();
+    if let Some(reg) = token_cache::read_registration(&path).filter(|r| r.usable(now, pkce)) {
+        vlog!("reusing the client registration in {}", path.display());
+        return Ok(reg);
+    }
+    let name = match &sso.session_name {
+        Some(s) => format!("botocore-client-{s}"),
+        None => format!("botocore-client-{now}"),
+    };
+    let default_scopes = ["sso:account:access".to_string()];
+    let (req_scopes, issuer) = if pkce {
+        (
+            Some(scopes.unwrap_or(&default_scopes)),
+            Some(sso.start_url.as_str()),
+        )
+    } else {
+        (scopes, None)
+    };
+    let reg = oidc
+        .register(&name, req_scopes, issuer)
+        .await
+        .map_err(|e| oidc_error(&e, sso))?;
+    let reg = Registration {
+        client_id: reg.client_id,
+        client_secret: reg.client_secret,
+        expires_at: timefmt::format_rfc3339(reg.expires_at),
+        scopes: req_scopes.map(<[String]>::to_vec),
+        grant_types: pkce.then(|| {
+            vec![
+                "authorization_code".to_string(),
+                "refresh_token".to_string(),
+            ]
+        }),
+        extra: serde_json::Map::new(),
+    };
+    token_cache::write_registration(&path, &reg)
+        .map_err(|e| Error::new(Exit::Io, format!("cannot write {}: {e}", path.display())))?;
+    vlog!(
+        "registered client {} (cached in {})",
+        reg.client_id,
+        path.display()
+    );
+    Ok(reg)
+}
+
+pub fn oidc_error(e: &OidcError, sso: &SsoProfile) -> Error {
+    let again = format!("run `{}` to try again", login_command(sso));
+    match e {
+        OidcError::Timeout { .. } | OidcError::Unreachable { .. } | OidcError::Service(_) => {
+            Error::new(Exit::Unavailable, e.to_string())
+                .hint("check the network, sso_region and any AWS_ENDPOINT_URL* setting")
+        }
+        OidcError::Expired(_) => {
+            Error::new(Exit::TempFail, format!("login not completed: {e}")).hint(again)
+        }
+        OidcError::Denied(_) => Error::new(Exit::NoPerm, format!("login refused: {e}")).hint(again),
+        OidcError::InvalidGrant(_)
+        | OidcError::InvalidClient(_)
+        | OidcError::Pending
+        | OidcError::SlowDown => Error::new(Exit::NoPerm, format!("login failed: {e}")).hint(again),
+    }
+}
+
+enum WaitEnd {
+    Interrupted,
+    TimedOut,
+}
+
+/// Awaits `fut` while the spinner turns; gives up at `deadline` or on Ctrl-C.
+async fn wait_ui<T>(
+    fut: impl Future<Output = T>,
+    spinner: &mut Spinner,
+    deadline: Instant,
+) -> Result<T, WaitEnd> {
+    tokio::pin!(fut);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let timeout = tokio::time::sleep_until(deadline);
+    tokio::pin!(timeout);
+    let mut tick = tokio::time::interval(Duration::from_millis(120));
+    loop {
+        tokio::select! {
+            r = &mut fut => return Ok(r),
+            _ = &mut ctrl_c => return Err(WaitEnd::Interrupted),
+            () = &mut timeout => return Err(WaitEnd::TimedOut),
+            _ = tick.tick() => spinner.tick(),
+        }
+    }
+}
+
+fn wait_error(end: &WaitEnd, opts: &LoginOptions, sso: &SsoProfile) -> Error {
+    match end {
+        WaitEnd::Interrupted => Error::new(Exit::Interrupted, "login cancelled"),
+        WaitEnd::TimedOut => Error::new(
+            Exit::TempFail,
+            format!(
+                "login not completed within {}",
+                timefmt::human_duration(i64::try_from(opts.timeout.as_secs()).unwrap_or(i64::MAX))
+            ),
+        )
+        .hint(format!(
+            "run `{}` again (--login-timeout waits longer)",
+            login_command(sso)
+        )),
+    }
+}
+
+/// Random bytes from the OS.
+fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b)
+        .map_err(|e| Error::new(Exit::Internal, format!("no randomness from the OS: {e}")))?;
+    Ok(b)
+}
+
+/// A PKCE verifier: 64 characters from the RFC 7636 unreserved set.
+fn pkce_verifier() -> Result<Secret, Error> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+    let mut out = String::with_capacity(64);
+    while out.len() < 64 {
+        for b in random_bytes::<64>()? {
+            // Rejection sampling keeps every character equally likely.
+            if usize::from(b) < ALPHABET.len() * 3 && out.len() < 64 {
+                out.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
+            }
+        }
+    }
+    Ok(Secret::new(out))
+}
+
+pub fn pkce_challenge(verifier: &Secret) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.expose().as_bytes()))
+}
+
+/// RFC 3986 percent-encoding: unreserved characters stay, everything else is `%XX`.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_query(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn pkce(
+    env: &Env,
+    sso: &SsoProfile,
+    oidc: &Oidc,
+    reg: &Registration,
+    opts: &LoginOptions,
+    deadline: Instant,
+    who: &str,
+) -> Result<NewToken, Error> {
+    // Listen first, so the redirect can never arrive before we are ready for it.
+    let port = opts.redirect_port.unwrap_or(0);
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+        Error::new(
+            Exit::Io,
+            format!("cannot listen on 127.0.0.1:{port} for the login redirect: {e}"),
+        )
+        .hint("choose another --redirect-port, or use --use-device-code")
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
+    let verifier = pkce_verifier()?;
+    let state: String = random_bytes::<16>()?
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            use std::fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+    let scopes = if sso.registration_scopes.is_empty() {
+        "sso:account:access".to_string()
+    } else {
+        sso.registration_scopes.join(" ")
+    };
+    let url = format!(
+        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&state={}&code_challenge_method=S256&scopes={}&code_challenge={}",
+        oidc.authorize_base(),
+        percent_encode(&reg.client_id),
+        percent_encode(&redirect_uri),
+        percent_encode(&state),
+        percent_encode(&scopes),
+        percent_encode(&pkce_challenge(&verifier)),
+    );
+    notice!(
+        "logging in to {} ({who}); approve the request in your browser.",
+        sso.start_url
+    );
+    let opened = if opts.no_browser {
+        None
+    } else {
+        browser::open(env, &url)
+    };
+    match opened {
+        Some(how) => {
+            notice!("opened the login page with {how}; if it did not appear, open:\n  {url}");
+        }
+        None => notice!("open this URL in a browser on this machine:\n  {url}"),
+    }
+    let mut spinner = Spinner::new("waiting for approval in the browser", deadline.into_std());
+    let code = wait_ui(accept_callback(&listener, &state), &mut spinner, deadline)
+        .await
+        .map_err(|e| wait_error(&e, opts, sso))??;
+    spinner.clear();
+    let grant = Grant::AuthCode {
+        code: &code,
+        redirect_uri: &redirect_uri,
+        verifier: &verifier,
+    };
+    wait_ui(
+        oidc.create_token(&reg.client_id, &reg.client_secret, grant),
+        &mut spinner,
+        deadline,
+    )
+    .await
+    .map_err(|e| wait_error(&e, opts, sso))?
+    .map_err(|e| oidc_error(&e, sso))
+}
+
+const DONE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>ssox</title></head>\
+<body style=\"font-family:sans-serif;margin:3em\"><h1>Logged in</h1>\
+<p>ssox has your AWS SSO login. You can close this tab and return to the terminal.</p></body></html>";
+
+const FAILED_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>ssox</title></head>\
+<body style=\"font-family:sans-serif;margin:3em\"><h1>Login failed</h1>\
+<p>The login was not approved. Return to the terminal for details.</p></body></html>";
+
+async fn reply(sock: &mut TcpStream, status: &str, body: &str) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = sock.write_all(head.as_bytes()).await;
+    let _ = sock.write_all(body.as_bytes()).await;
+    let _ = sock.shutdown().await;
+}
+
+/// Reads one request head (bounded in size and time).
+async fn read_head(sock: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let read = async {
+        let mut chunk = [0u8; 1024];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+            let n = sock.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        Some(())
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .ok()??;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Serves the loopback redirect until a callback with our `state` brings a code.
+async fn accept_callback(listener: &TcpListener, state: &str) -> Result<Secret, Error> {
+    loop {
+        let Ok((mut sock, _)) = listener.accept().await else {
+            continue;
+        };
+        let Some(head) = read_head(&mut sock).await else {
+            continue;
+        };
+        let target = head.split_whitespace().nth(1).unwrap_or("");
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if path != "/oauth/callback" {
+            reply(&mut sock, "404 Not Found", "not found").await;
+            continue;
+        }
+        let q = parse_query(query);
+        if q.get("state").map(String::as_str) != Some(state) {
+            // Not our login (or a forged request): refuse it and keep waiting for ours.
+            reply(&mut sock, "400 Bad Request", FAILED_PAGE).await;
+            notice!("ignored a login callback whose state did not match this login");
+            continue;
+        }
+        if let Some(err) = q.get("error") {
+            reply(&mut sock, "200 OK", FAILED_PAGE).await;
+            let desc = q
+                .get("error_description")
+                .map_or(String::new(), |d| format!(": {d}"));
+            return Err(Error::new(
+                Exit::NoPerm,
+                format!("login refused in the browser ({err}{desc})"),
+            ));
+        }
+        if let Some(code) = q.get("code").filter(|c| !c.is_empty()) {
+            reply(&mut sock, "200 OK", DONE_PAGE).await;
+            return Ok(Secret::new(code.clone()));
+        }
+        reply(&mut sock, "400 Bad Request", FAILED_PAGE).await;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn device(
+    env: &Env,
+    sso: &SsoProfile,
+    oidc: &Oidc,
+    reg: &Registration,
+    opts: &LoginOptions,
+    deadline: Instant,
+    who: &str,
+) -> Result<NewToken, Error> {
+    let dev = oidc
+        .start_device(&reg.client_id, &reg.client_secret, &sso.start_url)
+        .await
+        .map_err(|e| oidc_error(&e, sso))?;
+    let poll = |()| {
+        oidc.create_token(
+            &reg.client_id,
+            &reg.client_secret,
+            Grant::Device(&dev.device_code),
+        )
+    };
+    // Pre-approved clients get a token at once (as the AWS CLI tries).
+    match poll(()).await {
+        Ok(t) => return Ok(t),
+        Err(OidcError::Pending | OidcError::SlowDown) => {}
+        Err(e) => return Err(oidc_error(&e, sso)),
+    }
+    let open_url = dev
+        .verification_uri_complete
+        .clone()
+        .unwrap_or_else(|| dev.verification_uri.clone());
+    notice!(
+        "to log in to {} ({who}), open\n  {}\nand enter the code\n  {}",
+        sso.start_url,
+        dev.verification_uri,
+        dev.user_code
+    );
+    if !opts.no_browser
+        && let Some(how) = browser::open(env, &open_url)
+    {
+        notice!("opened {open_url} with {how}");
+    }
+    let device_deadline = deadline.min(
+        Instant::now() + Duration::from_secs(u64::try_from(dev.expires_in.max(1)).unwrap_or(600)),
+    );
+    let mut interval = if dev.interval > 0 { dev.interval } else { 5 };
+    let mut spinner = Spinner::new(
+        format!("waiting for approval of code {}", dev.user_code),
+        device_deadline.into_std(),
+    );
+    loop {
+        let pause = tokio::time::sleep(Duration::from_secs(u64::try_from(interval).unwrap_or(5)));
+        wait_ui(pause, &mut spinner, device_deadline)
+            .await
+            .map_err(|e| device_wait_error(&e, device_deadline < deadline, opts, sso))?;
+        match wait_ui(poll(()), &mut spinner, device_deadline)
+            .await
+            .map_err(|e| device_wait_error(&e, device_deadline < deadline, opts, sso))?
+        {
+            Ok(t) => return Ok(t),
+            Err(OidcError::Pending) => {}
+            Err(OidcError::SlowDown) => {
+                interval += 5;
+                vlog!("slow_down: polling every {interval}s");
+            }
+            Err(e) => return Err(oidc_error(&e, sso)),
+        }
+    }
+}
+
+fn device_wait_error(
+    end: &WaitEnd,
+    code_expires_first: bool,
+    opts: &LoginOptions,
+    sso: &SsoProfile,
+) -> Error {
+    match end {
+        WaitEnd::TimedOut if code_expires_first => Error::new(
+            Exit::TempFail,
+            "login not completed: the device code expired before it was approved",
+        )
+        .hint(format!("run `{}` again", login_command(sso))),
+        _ => wait_error(end, opts, sso),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_challenge_matches_rfc_7636_appendix_b() {
+        let v = Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        assert_eq!(
+            pkce_challenge(&v),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let v = pkce_verifier().unwrap();
+        assert_eq!(v.expose().len(), 64);
+        assert!(
+            v.expose()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        );
+    }
+
+    #[test]
+    fn urls_are_encoded_like_the_aws_cli() {
+        assert_eq!(
+            percent_encode("http://127.0.0.1:54321/oauth/callback"),
+            "http%3A%2F%2F127.0.0.1%3A54321%2Foauth%2Fcallback"
+        );
+        assert_eq!(
+            percent_encode("sso:account:access x"),
+            "sso%3Aaccount%3Aaccess%20x"
+        );
+        let q = parse_query("code=a%2Bb&state=s+t&flag");
+        assert_eq!(q["code"], "a+b");
+        assert_eq!(q["state"], "s t");
+        assert_eq!(q["flag"], "");
+    }
+}

@@ -1,0 +1,29 @@
+"""A stand-in for a person with a browser: opens the URL ssox hands to $BROWSER and follows
+redirects, so the fake IAM Identity Center's /authorize sends it on to ssox's loopback
+callback (PKCE), or its /device page approves the user code (device flow)."""
+import os
+import sys
+import urllib.parse
+import urllib.request
+
+url = sys.argv[1]
+log = os.environ.get("FAKE_BROWSER_LOG")
+if log:
+    with open(log, "a") as f:
+        f.write(url + "\n")
+if os.environ.get("FAKE_BROWSER_FORGE_FIRST"):
+    # A forged callback with the wrong state must be refused without ending the login.
+    q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+    if "redirect_uri" in q:
+        try:
+            urllib.request.urlopen(q["redirect_uri"][0] + "?code=forged&state=wrong", timeout=10).read()
+        except Exception as e:  # 400 is expected
+            with open(log or os.devnull, "a") as f:
+                f.write(f"forged: {e}\n")
+try:
+    body = urllib.request.urlopen(url, timeout=30).read().decode()
+except urllib.error.HTTPError as e:
+    body = e.read().decode()
+if log:
+    with open(log, "a") as f:
+        f.write("page: " + body.replace("\n", " ") + "\n")
