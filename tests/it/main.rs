@@ -13,4 +13,5 @@ mod support;
 
 mod errors;
 mod exec_mode;
+mod interop;
 mod token;

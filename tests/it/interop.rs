@@ -1,0 +1,77 @@
+//! Real peers: botocore (the AWS SDK for Python, which the AWS CLI embeds) reads and
+//! refreshes what ssox writes, and ssox uses what botocore wrote.
+
+use std::process::Command;
+
+use crate::support::*;
+
+fn botocore(t: &TestEnv, script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg(format!(
+            "{}/tests/support/{script}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(args)
+        .env_clear()
+        .env("HOME", t.home())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", t.fake.url())
+        .env("AWS_ENDPOINT_URL_SSO", t.fake.url())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "botocore failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn botocore_refreshes_a_token_ssox_wrote_and_ssox_uses_the_one_botocore_wrote() {
+    let mut t = TestEnv::dev();
+    t.with_fake_browser();
+    // ssox logs in; the token it caches has 10 minutes left, so botocore must refresh it.
+    t.fake.set_token_ttl(600);
+    t.run(["login", "-p", "dev"]).success();
+    let ssox_token = t.token_json("corp")["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(t.fake.count("CreateToken"), 1);
+
+    t.fake.set_token_ttl(8 * 3600);
+    let botocore_token = botocore(&t, "botocore_token.py", &["dev"]);
+    assert_eq!(
+        t.fake.count("CreateToken"),
+        2,
+        "botocore refreshed with ssox's refresh token"
+    );
+    assert_ne!(botocore_token, ssox_token);
+    let cached = t.token_json("corp");
+    assert_eq!(cached["accessToken"], botocore_token.as_str());
+
+    // ssox takes botocore's token as it is: no refresh, no login.
+    t.run(["-p", "dev", "--", "true"]).success();
+    assert_eq!(t.fake.count("CreateToken"), 2);
+    let used = &t.fake.requests("GetRoleCredentials")[0];
+    assert_eq!(used.headers["x-amz-sso_bearer_token"], botocore_token);
+}
+
+#[test]
+fn botocore_reads_a_token_ssox_refreshed() {
+    let t = TestEnv::dev();
+    t.cache_refreshable_corp(60);
+    t.run(["-p", "dev", "--", "true"]).success();
+    let refreshed = t.token_json("corp")["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(botocore(&t, "botocore_token.py", &["dev"]), refreshed);
+    assert_eq!(
+        t.fake.count("CreateToken"),
+        1,
+        "botocore found it fresh and did not refresh"
+    );
+}
