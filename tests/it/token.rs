@@ -422,3 +422,60 @@ fn logout_of_one_profile_leaves_the_other_sessions() {
     assert!(!t.token_path("corp").exists());
     assert!(t.token_path("https://legacy.awsapps.com/start").exists());
 }
+
+#[test]
+fn a_crashed_lock_holder_never_blocks_the_others() {
+    let t = TestEnv::dev();
+    t.cache_refreshable_corp(60);
+    let lock = t.token_path("corp").with_extension("lock");
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys,time; f=open(sys.argv[1],'w'); fcntl.flock(f, fcntl.LOCK_EX); \
+             f.write('ssox (pid 1) is refreshing'); f.flush(); print('locked', flush=True); time.sleep(120)",
+        ])
+        .arg(&lock)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    holder.kill().unwrap(); // SIGKILL: no cleanup of any kind
+    holder.wait().unwrap();
+    t.run(["-p", "dev", "--", "true"]).success();
+    assert_eq!(t.fake.count("CreateToken"), 1);
+}
+
+#[test]
+fn redirect_port_fixes_the_loopback_port() {
+    let mut t = TestEnv::dev();
+    t.with_fake_browser();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    t.run(["login", "-p", "dev", "--redirect-port", &port.to_string()])
+        .success();
+    let auth = &t.fake.requests("Authorize")[0].query;
+    assert_eq!(
+        auth["redirect_uri"],
+        format!("http://127.0.0.1:{port}/oauth/callback")
+    );
+}
+
+#[test]
+fn sso_use_device_code_in_the_session_selects_the_device_flow() {
+    let mut t = TestEnv::new();
+    t.config(&DEV_CONFIG.replace(
+        "[sso-session corp]\n",
+        "[sso-session corp]\nsso_use_device_code = true\n",
+    ));
+    t.with_fake_browser();
+    t.run(["login", "-p", "dev"]).success();
+    assert_eq!(t.fake.count("StartDeviceAuthorization"), 1);
+    assert_eq!(t.fake.count("Authorize"), 0);
+}

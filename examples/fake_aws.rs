@@ -1,0 +1,28 @@
+//! The tests' fake IAM Identity Center as a standalone server, for trying ssox by hand:
+//!
+//!     cargo run --example fake_aws -- 600    # serve for 600 s on 127.0.0.1, print the URL
+//!     AWS_ENDPOINT_URL_SSO=URL AWS_ENDPOINT_URL_SSO_OIDC=URL ssox login -p dev
+//!
+//! It accepts every login, issues tokens and role credentials, and stops by itself.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::pedantic
+)]
+
+#[path = "../tests/support/fake_aws.rs"]
+mod fake_aws;
+
+fn main() {
+    let secs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let fake = fake_aws::FakeAws::start();
+    println!("{}", fake.url());
+    eprintln!("fake IAM Identity Center on {} for {secs} s", fake.url());
+    std::thread::sleep(std::time::Duration::from_secs(secs));
+    eprintln!("served {} requests", fake.total_requests());
+}
