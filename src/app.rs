@@ -5,12 +5,17 @@ use crate::child_env::{self, Injected};
 use crate::cli::{Cli, Command, LoginCmd, LogoutCmd, RunArgs};
 use crate::config::resolve::{self, Base, ResolveError, SsoProfile};
 use crate::config::{ConfigSet, FileKind, FilePaths, LoadError, Origin};
+use crate::credentials::Credentials;
 use crate::endpoints::Service;
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::exec::{self, Program};
+use crate::output::{
+    self,
+    credentials_file::{self, WriteError},
+};
 use crate::provider::{self, Context};
-use crate::settings::{self, Settings};
+use crate::settings::{self, Output, Settings};
 use crate::sso::session::{LoginPolicy, Session};
 use crate::{notice, term, timefmt, vlog};
 
@@ -26,7 +31,10 @@ pub fn run(cli: Cli, env: Env) -> Result<i32, Error> {
 
 fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
     let settings = Settings::new(args, env);
-    let (program, is_shell) = find_program(&settings)?;
+    let program = match settings.output {
+        Output::Exec => Some(find_program(&settings)?),
+        Output::Print { .. } | Output::WriteOnly => None,
+    };
     let set = load_config(&settings.env, &settings.paths)?;
     let chain = resolve::resolve_chain(&set, &settings.profile)
         .map_err(|e| resolve_error(&e, &set, &settings))?;
@@ -38,12 +46,24 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
         set: &set,
         selected,
         policy: &settings.policy,
+        min_ttl: settings.min_ttl,
+        refresh: settings.refresh,
     };
     let creds = provider::credentials(&ctx, &chain)?;
     let region = settings
         .region
         .as_deref()
         .or_else(|| selected.get_nonempty("region"));
+    if let Output::Print { format, pretty } = settings.output {
+        print_output(&output::render(format, &creds, region, pretty))?;
+        return Ok(0);
+    }
+    if let Some(section) = &settings.credentials_file_profile {
+        write_credentials_file(&settings, section, &creds)?;
+    }
+    let Some((program, is_shell)) = program else {
+        return Ok(0);
+    };
     let child = child_env::build(
         &settings.env,
         &Injected::Keys(&creds),
@@ -63,6 +83,40 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
     }
     vlog!("exec {}", program.path.display());
     Err(exec::exec(&program, child))
+}
+
+/// Writes the whole output to stdout; a closed pipe is not ssox's failure to report loudly.
+fn print_output(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::new(Exit::Io, format!("cannot write to stdout: {e}"))),
+    }
+}
+
+fn write_credentials_file(
+    settings: &Settings,
+    section: &str,
+    creds: &Credentials,
+) -> Result<(), Error> {
+    let path = &settings.paths.credentials;
+    let written = credentials_file::write(path, section, creds, settings.force).map_err(|e| match e {
+        WriteError::LongTermKeys { .. } => Error::new(Exit::Config, e.to_string())
+            .hint(format!("choose another section with -c, or add --force if you really mean to replace [{section}]")),
+        WriteError::NotText { .. } | WriteError::Io { .. } | WriteError::Lock(_) => Error::new(Exit::Io, e.to_string()),
+    })?;
+    notice!(
+        "wrote the credentials of profile `{}` to [{section}] in {}{}",
+        settings.profile,
+        settings.env.tilde(&written),
+        creds
+            .expiration
+            .map(|e| format!(" (valid until {})", timefmt::format_rfc3339(e)))
+            .unwrap_or_default()
+    );
+    Ok(())
 }
 
 /// PROGRAM, or `$SHELL` when none is given. Looked up before anything else.

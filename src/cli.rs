@@ -13,6 +13,9 @@ Examples:
   ssox -p dev -- terraform plan         run a program with the role's credentials
   ssox -p dev -- Rscript job.R
   ssox -p dev                           start $SHELL with the credentials (exit to leave)
+  eval \"$(ssox -p dev --env-export)\"     put the credentials into this shell
+  ssox -p dev -c dev                    write them into ~/.aws/credentials [dev]
+  credential_process = ssox -p dev --json   (in another profile of ~/.aws/config)
   ssox login -p dev                     log in (browser, PKCE); shared with `aws sso login`
   ssox login -p dev --use-device-code   log in with a code, e.g. over SSH
   ssox logout                           log out of every SSO session
@@ -59,6 +62,8 @@ pub enum Command {
     Logout(LogoutCmd),
 }
 
+// Each bool is an independent command-line switch.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The AWS profile to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]
@@ -73,11 +78,47 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_login: bool,
 
+    /// Print `export AWS_...=...` lines instead of running a program (for eval)
+    #[arg(long, group = "output")]
+    pub env_export: bool,
+
+    /// Print `AWS_...=...` lines instead of running a program (dotenv-compatible)
+    #[arg(long, group = "output")]
+    pub env: bool,
+
+    /// Print credential_process JSON instead of running a program
+    #[arg(long, group = "output")]
+    pub json: bool,
+
+    /// Print the credentials in this format instead of running a program
+    #[arg(long, value_name = "FORMAT", group = "output")]
+    pub format: Option<crate::output::Format>,
+
+    /// Indent the JSON output
+    #[arg(long)]
+    pub pretty: bool,
+
+    /// Write the credentials into section [NAME] of the shared credentials file
+    #[arg(short = 'c', long, value_name = "NAME", conflicts_with = "output")]
+    pub credentials_file_profile: Option<String>,
+
+    /// With -c: overwrite a section that holds long-term keys
+    #[arg(long, requires = "credentials_file_profile")]
+    pub force: bool,
+
+    /// Reuse cached role credentials only if they last at least this long (e.g. 50m) [default: 15m]
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub min_ttl: Option<Duration>,
+
+    /// Ignore cached role credentials and fetch new ones
+    #[arg(long)]
+    pub refresh: bool,
+
     #[command(flatten)]
     pub login: LoginArgs,
 
     /// The program to run and its arguments, after `--` [default: $SHELL]
-    #[arg(last = true, value_name = "PROGRAM")]
+    #[arg(last = true, value_name = "PROGRAM", conflicts_with = "output")]
     pub program: Vec<OsString>,
 }
 

@@ -15,6 +15,7 @@ mod error;
 mod exec;
 mod fsutil;
 mod lock;
+mod output;
 mod provider;
 mod pyjson;
 mod role_cache;

@@ -14,7 +14,7 @@ use crate::error::{Error, Exit};
 use crate::sso::portal::{self, PortalError};
 use crate::sso::session::{LoginPolicy, Session, login_command};
 use crate::timefmt;
-use crate::{aws, vlog};
+use crate::{aws, role_cache, vlog};
 
 /// What the provider legs may consult.
 pub struct Context<'a> {
@@ -23,6 +23,10 @@ pub struct Context<'a> {
     /// The profile the user selected (endpoint settings come from it, as in botocore).
     pub selected: &'a Section,
     pub policy: &'a LoginPolicy,
+    /// Cached role credentials must last this many seconds to be reused.
+    pub min_ttl: i64,
+    /// Ignore cached role credentials (`--refresh`).
+    pub refresh: bool,
 }
 
 impl Context<'_> {
@@ -119,6 +123,30 @@ fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, E
             sso.profile, origin.line, origin.file
         )));
     };
+    // The warm path: cached role credentials that last long enough. No token, no runtime,
+    // no SDK client.
+    let cache_path =
+        role_cache::cache_dir(ctx.env).join(role_cache::sso_file_name(account, role, sso));
+    let now = timefmt::now();
+    if ctx.refresh {
+        vlog!("--refresh: not using {}", ctx.env.tilde(&cache_path));
+    } else if let Some(c) = role_cache::read(&cache_path) {
+        let left = c.expiration.map_or(0, |e| e - now);
+        if left >= ctx.min_ttl {
+            vlog!(
+                "cached role credentials in {} valid for {}",
+                ctx.env.tilde(&cache_path),
+                timefmt::human_duration(left)
+            );
+            return Ok(c);
+        }
+        vlog!(
+            "cached role credentials in {} have {} left, less than {}",
+            ctx.env.tilde(&cache_path),
+            timefmt::human_duration(left),
+            timefmt::human_duration(ctx.min_ttl)
+        );
+    }
     let session = ctx.session(sso)?;
     let endpoint = ctx.endpoint(Service::Sso)?;
     let url = portal::endpoint_for(&sso.region, endpoint.as_deref());
@@ -158,6 +186,22 @@ fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, E
             creds.account_id.as_deref().unwrap_or("?"),
             timefmt::format_rfc3339(exp)
         );
+        let left = exp - timefmt::now();
+        if left < ctx.min_ttl {
+            crate::notice!(
+                "the role's credentials last only {}, less than the {} asked for; the permission set's session duration sets this",
+                timefmt::human_duration(left),
+                timefmt::human_duration(ctx.min_ttl)
+            );
+        }
+    }
+    match role_cache::write_sso(&cache_path, &creds) {
+        Ok(()) => vlog!("cached role credentials in {}", ctx.env.tilde(&cache_path)),
+        // Not fatal: the credentials are good, only the next run will be slower.
+        Err(e) => vlog!(
+            "could not cache role credentials in {}: {e}",
+            ctx.env.tilde(&cache_path)
+        ),
     }
     Ok(creds)
 }

@@ -1,12 +1,96 @@
 //! The AWS CLI v2's role-credential cache, `~/.aws/cli/cache/<sha1>.json` (aws-formats.md
-//! §4): which file holds a role's credentials. Shared both ways with the AWS CLI.
+//! §4): which file holds a role's credentials, reading it, and writing it the way the CLI
+//! does, so each reuses what the other cached. A corrupt or unreadable entry is a miss,
+//! never an error; writes are atomic and 0600.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::resolve::SsoProfile;
+use crate::credentials::Credentials;
 use crate::env::Env;
+use crate::secret::Secret;
+use crate::timefmt;
+
+/// Cached credentials are reused only while at least this long remains (the AWS CLI's rule).
+pub const MIN_REMAINING: i64 = 15 * 60;
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    #[serde(
+        rename = "ProviderType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    provider_type: Option<String>,
+    #[serde(rename = "Credentials")]
+    credentials: EntryCredentials,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EntryCredentials {
+    #[serde(rename = "AccessKeyId")]
+    access_key_id: Secret,
+    #[serde(rename = "SecretAccessKey")]
+    secret_access_key: Secret,
+    #[serde(rename = "SessionToken")]
+    session_token: Secret,
+    #[serde(rename = "Expiration")]
+    expiration: String,
+    #[serde(rename = "AccountId", default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+}
+
+/// Reads an entry; `None` for a missing, corrupt or incomplete one.
+pub fn read(path: &Path) -> Option<Credentials> {
+    let bytes = std::fs::read(path).ok()?;
+    let entry: Entry = match serde_json::from_slice(&bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            crate::vlog!(
+                "ignoring {}: {}",
+                path.display(),
+                crate::fsutil::json_error_reason(&e)
+            );
+            return None;
+        }
+    };
+    let c = entry.credentials;
+    let expiration = timefmt::parse_rfc3339(&c.expiration)?;
+    if c.access_key_id.is_empty() || c.secret_access_key.is_empty() {
+        return None;
+    }
+    Some(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: Some(c.session_token).filter(|t| !t.is_empty()),
+        expiration: Some(expiration),
+        account_id: c.account_id,
+    })
+}
+
+/// Writes SSO role credentials as botocore's `SSOCredentialFetcher` caches them.
+pub fn write_sso(path: &Path, creds: &Credentials) -> std::io::Result<()> {
+    let (Some(token), Some(exp)) = (&creds.session_token, creds.expiration) else {
+        return Ok(());
+    };
+    let entry = Entry {
+        provider_type: Some("sso".into()),
+        credentials: EntryCredentials {
+            access_key_id: creds.access_key_id.clone(),
+            secret_access_key: creds.secret_access_key.clone(),
+            session_token: token.clone(),
+            expiration: timefmt::format_rfc3339(exp),
+            account_id: creds.account_id.clone(),
+        },
+        extra: serde_json::Map::new(),
+    };
+    let bytes = crate::pyjson::dumps(&entry).map_err(std::io::Error::other)?;
+    crate::fsutil::write_atomic(path, &bytes, false)
+}
 
 pub fn cache_dir(env: &Env) -> PathBuf {
     env.home_dir().join(".aws").join("cli").join("cache")
@@ -39,6 +123,34 @@ pub fn sso_file_name(account_id: &str, role_name: &str, sso: &SsoProfile) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_trips_the_cli_format_and_ignores_junk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        let creds = Credentials {
+            access_key_id: Secret::new("ASIA1"),
+            secret_access_key: Secret::new("s"),
+            session_token: Some(Secret::new("t")),
+            expiration: Some(1_704_139_200),
+            account_id: Some("123456789012".into()),
+        };
+        write_sso(&path, &creds).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2024-01-01T20:00:00Z", "AccountId": "123456789012"}}"#
+        );
+        let back = read(&path).unwrap();
+        assert_eq!(back.expiration, Some(1_704_139_200));
+        assert_eq!(back.access_key_id.expose(), "ASIA1");
+        // The assume-role flavour the CLI writes, with its `UTC` suffix.
+        std::fs::write(&path, r#"{"Credentials": {"AccessKeyId": "A", "SecretAccessKey": "B", "SessionToken": "C", "Expiration": "2024-01-01T20:00:00UTC"}, "AssumedRoleUser": {}}"#).unwrap();
+        assert_eq!(read(&path).unwrap().expiration, Some(1_704_139_200));
+        for junk in ["", "{", "[]", r#"{"Credentials": {}}"#, "\0\0"] {
+            std::fs::write(&path, junk).unwrap();
+            assert!(read(&path).is_none(), "{junk}");
+        }
+    }
 
     fn sso(session: Option<&str>) -> SsoProfile {
         SsoProfile {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::cli::{LoginArgs, RunArgs};
 use crate::config::FilePaths;
 use crate::env::Env;
+use crate::output::Format;
 use crate::sso::login::LoginOptions;
 use crate::sso::session::LoginPolicy;
 
@@ -44,6 +45,19 @@ pub fn login_policy(no_login: bool, interactive: bool, opts: LoginOptions) -> Lo
     }
 }
 
+/// What to do with the credentials.
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// Run PROGRAM (or `$SHELL` when none is given).
+    Exec,
+    Print {
+        format: Format,
+        pretty: bool,
+    },
+    /// `-c NAME` without PROGRAM: write the credentials file, run nothing.
+    WriteOnly,
+}
+
 #[derive(Debug)]
 pub struct Settings {
     pub profile: String,
@@ -51,8 +65,20 @@ pub struct Settings {
     pub region: Option<String>,
     pub program: Vec<OsString>,
     pub policy: LoginPolicy,
+    pub output: Output,
+    pub credentials_file_profile: Option<String>,
+    pub force: bool,
+    /// Seconds cached role credentials must still last to be reused.
+    pub min_ttl: i64,
+    pub refresh: bool,
     pub env: Env,
     pub cwd: PathBuf,
+}
+
+/// `--min-ttl`, never below the AWS CLI's 15 minutes.
+pub fn min_ttl(flag: Option<std::time::Duration>) -> i64 {
+    let asked = flag.map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    asked.max(crate::role_cache::MIN_REMAINING)
 }
 
 impl Settings {
@@ -66,6 +92,11 @@ impl Settings {
             policy: LoginPolicy::Never {
                 reason: "not running a program",
             },
+            output: Output::WriteOnly,
+            credentials_file_profile: None,
+            force: false,
+            min_ttl: min_ttl(None),
+            refresh: false,
             cwd: PathBuf::from("."),
             env,
         }
@@ -73,12 +104,36 @@ impl Settings {
 
     pub fn new(args: RunArgs, env: Env) -> Self {
         let opts = login_options(&args.login, None);
+        let format = if args.env_export {
+            Some(Format::Env)
+        } else if args.env {
+            Some(Format::Dotenv)
+        } else if args.json {
+            Some(Format::Process)
+        } else {
+            args.format
+        };
+        let output = match format {
+            Some(format) => Output::Print {
+                format,
+                pretty: args.pretty,
+            },
+            None if args.credentials_file_profile.is_some() && args.program.is_empty() => {
+                Output::WriteOnly
+            }
+            None => Output::Exec,
+        };
         Self {
             profile: profile_name(args.profile.as_deref(), &env),
             paths: FilePaths::from_env(&env),
             region: args.region.filter(|r| !r.is_empty()),
             program: args.program,
             policy: login_policy(args.no_login, crate::term::interactive(), opts),
+            output,
+            credentials_file_profile: args.credentials_file_profile,
+            force: args.force,
+            min_ttl: min_ttl(args.min_ttl),
+            refresh: args.refresh,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             env,
         }

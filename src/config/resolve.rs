@@ -150,8 +150,11 @@ pub fn resolve_chain(set: &ConfigSet, selected: &str) -> Result<Chain, ResolveEr
             });
         }
         visited.push(name.clone());
-        // Past the first profile, static keys end the chain even beside a role_arn.
+        // Past the first profile, static keys end the chain even beside a role_arn (the SDK
+        // rule), except in an SSO profile: there they are what `ssox -c` wrote last time, and
+        // stale keys must not shadow fresh SSO credentials (botocore resolves SSO first too).
         if visited.len() > 1
+            && SSO_KEYS.iter().all(|k| profile.get(k).is_none())
             && let Ok(base) = static_keys(profile)
         {
             break base;

@@ -14,4 +14,5 @@ mod support;
 mod errors;
 mod exec_mode;
 mod interop;
+mod outputs;
 mod token;
