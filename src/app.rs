@@ -35,6 +35,10 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
         Output::Exec => Some(find_program(&settings)?),
         Output::Print { .. } | Output::WriteOnly => None,
     };
+    crate::process::check_loop(&settings.env, &settings.profile).map_err(|e| {
+        Error::new(Exit::Config, e.to_string())
+            .hint("a credential_process must not call ssox for its own profile; point it at the SSO profile instead")
+    })?;
     let set = load_config(&settings.env, &settings.paths)?;
     let chain = resolve::resolve_chain(&set, &settings.profile)
         .map_err(|e| resolve_error(&e, &set, &settings))?;
@@ -48,6 +52,8 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
         policy: &settings.policy,
         min_ttl: settings.min_ttl,
         refresh: settings.refresh,
+        mfa_token: settings.mfa_token.as_deref(),
+        process_timeout: settings.process_timeout,
     };
     let creds = provider::credentials(&ctx, &chain)?;
     let region = settings

@@ -114,6 +114,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub refresh: bool,
 
+    /// The MFA code for a role with mfa_serial (else ssox asks on the terminal)
+    #[arg(long, value_name = "CODE")]
+    pub mfa_token: Option<String>,
+
+    /// How long a profile's credential_process may run
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
+    pub process_timeout: Duration,
+
     #[command(flatten)]
     pub login: LoginArgs,
 

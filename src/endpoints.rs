@@ -12,7 +12,6 @@ use crate::env::Env;
 pub enum Service {
     Sso,
     SsoOidc,
-    #[cfg_attr(not(test), expect(dead_code, reason = "role chains use it"))]
     Sts,
 }
 

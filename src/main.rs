@@ -16,12 +16,14 @@ mod exec;
 mod fsutil;
 mod lock;
 mod output;
+mod process;
 mod provider;
 mod pyjson;
 mod role_cache;
 mod secret;
 mod settings;
 mod sso;
+mod sts;
 mod term;
 mod timefmt;
 

@@ -5,16 +5,17 @@
 
 use std::time::Instant;
 
-use crate::config::resolve::{Base, Chain, SsoProfile};
+use crate::config::resolve::{AssumeRole, Base, Chain, SsoProfile};
 use crate::config::{ConfigSet, Section};
 use crate::credentials::Credentials;
 use crate::endpoints::{self, Service};
 use crate::env::Env;
 use crate::error::{Error, Exit};
+use crate::secret::Secret;
 use crate::sso::portal::{self, PortalError};
 use crate::sso::session::{LoginPolicy, Session, login_command};
 use crate::timefmt;
-use crate::{aws, role_cache, vlog};
+use crate::{aws, process, role_cache, sts, vlog};
 
 /// What the provider legs may consult.
 pub struct Context<'a> {
@@ -27,6 +28,10 @@ pub struct Context<'a> {
     pub min_ttl: i64,
     /// Ignore cached role credentials (`--refresh`).
     pub refresh: bool,
+    /// `--mfa-token`.
+    pub mfa_token: Option<&'a str>,
+    /// How long a credential_process may run.
+    pub process_timeout: std::time::Duration,
 }
 
 impl Context<'_> {
@@ -51,53 +56,410 @@ impl Context<'_> {
 }
 
 pub fn credentials(ctx: &Context<'_>, chain: &Chain) -> Result<Credentials, Error> {
-    if let Some(role) = chain.roles.first() {
-        return Err(Error::new(
-            Exit::Config,
-            format!(
-                "profile `{}` assumes role {} (role_arn); role chains are not supported by this version of ssox",
-                role.profile, role.role_arn
-            ),
-        )
-        .hint("use the SSO profile at the root of the chain"));
+    vlog!("chain: {}", describe_chain(chain));
+    if chain.roles.is_empty() {
+        let creds = base_credentials(ctx, &chain.base, ctx.min_ttl)?;
+        warn_if_short(&creds, ctx.min_ttl);
+        return Ok(creds);
     }
-    match &chain.base {
-        Base::Sso(sso) => sso_credentials(ctx, sso),
+    let plans = chain
+        .roles
+        .iter()
+        .map(|r| RolePlan::new(ctx, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let last = plans.len() - 1;
+    // The warm path: the deepest hop whose cached credentials still last.
+    let cached = if ctx.refresh {
+        None
+    } else {
+        (0..plans.len()).rev().find_map(|i| {
+            let need = if i == last {
+                ctx.min_ttl
+            } else {
+                role_cache::MIN_REMAINING
+            };
+            cached_for(ctx, &plans[i].cache_path, need).map(|c| (i + 1, c))
+        })
+    };
+    let (start, mut creds) = match cached {
+        Some(found) => found,
+        None => (
+            0,
+            base_credentials(ctx, &chain.base, role_cache::MIN_REMAINING)?,
+        ),
+    };
+    if start <= last {
+        let rt = runtime()?;
+        let region = sts_region(ctx);
+        let endpoint = ctx.endpoint(Service::Sts)?;
+        let timeout = aws::call_timeout(ctx.env);
+        for plan in &plans[start..] {
+            let code = match &plan.role.mfa_serial {
+                Some(serial) => Some(mfa_code(ctx, &plan.role.profile, serial)?),
+                None => None,
+            };
+            let req = sts::AssumeRequest {
+                role_arn: &plan.role.role_arn,
+                session_name: &plan.session_name,
+                external_id: plan.role.external_id.as_deref(),
+                duration_seconds: plan.duration,
+                mfa: plan.role.mfa_serial.as_deref().zip(code.as_deref()),
+            };
+            let client = sts::Sts::new(&region, endpoint.as_deref(), timeout, Some(&creds));
+            let started = Instant::now();
+            let assumed = rt
+                .block_on(client.assume_role(&req))
+                .map_err(|e| sts_error(&e, &plan.role.profile))?;
+            vlog!(
+                "AssumeRole {} as {} (profile {}): {:.1} ms",
+                plan.role.role_arn,
+                assumed.arn,
+                plan.role.profile,
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            save(
+                ctx,
+                &plan.cache_path,
+                role_cache::write_assumed(&plan.cache_path, &assumed),
+            );
+            creds = assumed.credentials;
+        }
+    }
+    warn_if_short(&creds, ctx.min_ttl);
+    Ok(creds)
+}
+
+/// One AssumeRole hop, with the values derived from its profile.
+struct RolePlan<'a> {
+    role: &'a AssumeRole,
+    session_name: String,
+    duration: Option<i32>,
+    cache_path: std::path::PathBuf,
+}
+
+impl<'a> RolePlan<'a> {
+    fn new(ctx: &Context<'_>, role: &'a AssumeRole) -> Result<Self, Error> {
+        let duration = role
+            .duration_seconds
+            .as_deref()
+            .map(|d| {
+                d.parse::<i32>().map_err(|_| {
+                    Error::new(
+                        Exit::Config,
+                        format!(
+                            "profile `{}`: duration_seconds = {d} is not a whole number of seconds",
+                            role.profile
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
+        let key = role_cache::RoleKey {
+            duration_seconds: duration,
+            external_id: role.external_id.as_deref(),
+            role_arn: &role.role_arn,
+            session_name: role.session_name.as_deref(),
+            serial_number: role.mfa_serial.as_deref(),
+        };
+        Ok(Self {
+            role,
+            session_name: role
+                .session_name
+                .clone()
+                .unwrap_or_else(|| default_session_name(ctx.env)),
+            duration,
+            cache_path: role_cache::cache_dir(ctx.env).join(role_cache::role_file_name(&key)),
+        })
+    }
+}
+
+/// `ssox-<user>-<unix time>`: readable in CloudTrail, within STS's 64-character limit.
+pub fn default_session_name(env: &Env) -> String {
+    let user: String = env
+        .get("USER")
+        .or_else(|| env.get("LOGNAME"))
+        .unwrap_or("user")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(*c))
+        .take(40)
+        .collect();
+    format!(
+        "ssox-{}-{}",
+        if user.is_empty() { "user" } else { &user },
+        timefmt::now()
+    )
+}
+
+/// STS goes to the selected profile's region, else the environment's, else us-east-1.
+fn sts_region(ctx: &Context<'_>) -> String {
+    ctx.selected
+        .get_nonempty("region")
+        .or_else(|| ctx.env.get("AWS_REGION"))
+        .or_else(|| ctx.env.get("AWS_DEFAULT_REGION"))
+        .unwrap_or("us-east-1")
+        .to_string()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    aws::runtime().map_err(|e| {
+        Error::new(
+            Exit::Internal,
+            format!("cannot start the async runtime: {e}"),
+        )
+    })
+}
+
+/// Cached credentials at `path` that last at least `need` seconds.
+fn cached_for(ctx: &Context<'_>, path: &std::path::Path, need: i64) -> Option<Credentials> {
+    let c = role_cache::read(path)?;
+    let left = c.expiration.map_or(0, |e| e - timefmt::now());
+    if left >= need {
+        vlog!(
+            "cached credentials in {} valid for {}",
+            ctx.env.tilde(path),
+            timefmt::human_duration(left)
+        );
+        Some(c)
+    } else {
+        vlog!(
+            "cached credentials in {} have {} left, less than {}",
+            ctx.env.tilde(path),
+            timefmt::human_duration(left),
+            timefmt::human_duration(need)
+        );
+        None
+    }
+}
+
+fn save(ctx: &Context<'_>, path: &std::path::Path, result: std::io::Result<()>) {
+    match result {
+        Ok(()) => vlog!("cached credentials in {}", ctx.env.tilde(path)),
+        // Not fatal: the credentials are good, only the next run will be slower.
+        Err(e) => vlog!(
+            "could not cache credentials in {}: {e}",
+            ctx.env.tilde(path)
+        ),
+    }
+}
+
+fn warn_if_short(creds: &Credentials, min_ttl: i64) {
+    if let Some(exp) = creds.expiration {
+        let left = exp - timefmt::now();
+        if left < min_ttl {
+            crate::notice!(
+                "the credentials last only {}, less than the {} asked for (the permission set's session duration, or duration_seconds, sets this)",
+                timefmt::human_duration(left),
+                timefmt::human_duration(min_ttl)
+            );
+        }
+    }
+}
+
+/// The MFA code: `--mfa-token`, else asked for on the terminal.
+fn mfa_code(ctx: &Context<'_>, profile: &str, serial: &str) -> Result<String, Error> {
+    if let Some(code) = ctx.mfa_token {
+        return Ok(code.to_string());
+    }
+    let no_terminal = || {
+        Error::new(
+            Exit::NoPerm,
+            format!("profile `{profile}` needs an MFA code (mfa_serial = {serial}) and there is no terminal to ask on"),
+        )
+        .hint("pass --mfa-token CODE")
+    };
+    if !crate::term::interactive() {
+        return Err(no_terminal());
+    }
+    let code =
+        crate::term::prompt(&format!("MFA code for {serial}: ")).map_err(|_| no_terminal())?;
+    let code = code.trim().to_string();
+    if code.is_empty() {
+        return Err(Error::new(
+            Exit::NoPerm,
+            format!("no MFA code entered for profile `{profile}`"),
+        ));
+    }
+    Ok(code)
+}
+
+fn sts_error(e: &sts::StsError, profile: &str) -> Error {
+    if e.is_access_problem() {
+        Error::new(Exit::NoPerm, format!("profile `{profile}`: {e}"))
+            .hint("check role_arn, the role's trust policy, external_id and the MFA code")
+    } else {
+        Error::new(Exit::Unavailable, format!("profile `{profile}`: {e}"))
+            .hint("check the network and any AWS_ENDPOINT_URL_STS setting")
+    }
+}
+
+fn describe_chain(chain: &Chain) -> String {
+    let mut parts = vec![match &chain.base {
+        Base::Sso(s) => format!(
+            "SSO {} (profile {}, {}/{})",
+            s.session_name
+                .as_deref()
+                .map_or_else(|| s.start_url.clone(), |n| format!("sso-session {n}")),
+            s.profile,
+            s.account_id.as_deref().unwrap_or("?"),
+            s.role_name.as_deref().unwrap_or("?")
+        ),
+        Base::AccessKey { profile, .. } => format!("static keys (profile {profile})"),
+        Base::NamedSource { profile, source } => {
+            format!("credential_source {source} (profile {profile})")
+        }
+        Base::WebIdentity {
+            profile, role_arn, ..
+        } => format!("web identity {role_arn} (profile {profile})"),
+        Base::Process { profile, .. } => format!("credential_process (profile {profile})"),
+    }];
+    parts.extend(
+        chain
+            .roles
+            .iter()
+            .map(|r| format!("{} (profile {})", r.role_arn, r.profile)),
+    );
+    parts.join(" -> ")
+}
+
+/// The credentials at the root of the chain.
+fn base_credentials(ctx: &Context<'_>, base: &Base, min_ttl: i64) -> Result<Credentials, Error> {
+    match base {
+        Base::Sso(sso) => sso_credentials(ctx, sso, min_ttl),
         Base::AccessKey {
-            profile,
             access_key_id,
             secret_access_key,
             session_token,
             account_id,
-        } => {
-            vlog!("profile {profile}: static keys from the config files");
-            Ok(Credentials {
-                access_key_id: access_key_id.clone(),
-                secret_access_key: secret_access_key.clone(),
-                session_token: session_token.clone(),
-                expiration: None,
-                account_id: account_id.clone(),
-            })
+            ..
+        } => Ok(Credentials {
+            access_key_id: access_key_id.clone(),
+            secret_access_key: secret_access_key.clone(),
+            session_token: session_token.clone(),
+            expiration: None,
+            account_id: account_id.clone(),
+        }),
+        Base::Process { profile, command } => {
+            let started = Instant::now();
+            let c = process::run(ctx.env, profile, command, ctx.process_timeout)
+                .map_err(|e| process_error(&e, profile))?;
+            vlog!(
+                "credential_process of profile {profile}: {:.1} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            Ok(c)
         }
-        Base::NamedSource { profile, .. }
-        | Base::WebIdentity { profile, .. }
-        | Base::Process { profile, .. } => Err(Error::new(
-            Exit::Config,
-            format!(
-                "profile `{profile}` is not an SSO profile (it uses {}); this version of ssox runs SSO and static-key profiles",
-                base_kind(&chain.base)
-            ),
-        )),
+        Base::WebIdentity {
+            profile,
+            role_arn,
+            token_file,
+            session_name,
+        } => web_identity(
+            ctx,
+            profile,
+            role_arn,
+            token_file,
+            session_name.as_deref(),
+            min_ttl,
+        ),
+        Base::NamedSource { profile, source } => named_source(ctx, profile, source),
     }
 }
 
-fn base_kind(base: &Base) -> &'static str {
-    match base {
-        Base::AccessKey { .. } => "static keys",
-        Base::NamedSource { .. } => "credential_source",
-        Base::WebIdentity { .. } => "web_identity_token_file",
-        Base::Sso(_) => "SSO",
-        Base::Process { .. } => "credential_process",
+fn process_error(e: &process::ProcessError, profile: &str) -> Error {
+    use process::ProcessError as P;
+    let exit = match e {
+        P::Split(_) | P::Empty | P::Spawn { .. } | P::Loop { .. } => Exit::Config,
+        P::Timeout { .. } => Exit::TempFail,
+        P::Failed { .. } | P::BadOutput { .. } => Exit::Unavailable,
+    };
+    let err = Error::new(exit, format!("profile `{profile}`: {e}"));
+    match e {
+        P::Loop { .. } => err.hint("a credential_process must not call ssox for its own profile; point it at the SSO profile instead"),
+        P::Timeout { .. } => err.hint("--process-timeout waits longer"),
+        _ => err,
+    }
+}
+
+fn web_identity(
+    ctx: &Context<'_>,
+    profile: &str,
+    role_arn: &str,
+    token_file: &str,
+    session_name: Option<&str>,
+    min_ttl: i64,
+) -> Result<Credentials, Error> {
+    let key = role_cache::RoleKey {
+        duration_seconds: None,
+        external_id: None,
+        role_arn,
+        session_name,
+        serial_number: None,
+    };
+    let cache_path = role_cache::cache_dir(ctx.env).join(role_cache::role_file_name(&key));
+    if !ctx.refresh
+        && let Some(c) = cached_for(ctx, &cache_path, min_ttl)
+    {
+        return Ok(c);
+    }
+    let token = std::fs::read_to_string(token_file).map_err(|e| {
+        Error::new(
+            Exit::Config,
+            format!("profile `{profile}`: cannot read web_identity_token_file {token_file}: {e}"),
+        )
+    })?;
+    let token = Secret::new(token.trim());
+    let session = session_name.map_or_else(|| default_session_name(ctx.env), str::to_string);
+    let endpoint = ctx.endpoint(Service::Sts)?;
+    let client = sts::Sts::new(
+        &sts_region(ctx),
+        endpoint.as_deref(),
+        aws::call_timeout(ctx.env),
+        None,
+    );
+    let rt = runtime()?;
+    let assumed = rt
+        .block_on(client.assume_role_with_web_identity(role_arn, &session, &token))
+        .map_err(|e| sts_error(&e, profile))?;
+    vlog!("AssumeRoleWithWebIdentity {role_arn} as {}", assumed.arn);
+    save(
+        ctx,
+        &cache_path,
+        role_cache::write_assumed(&cache_path, &assumed),
+    );
+    Ok(assumed.credentials)
+}
+
+fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Credentials, Error> {
+    match source {
+        "Environment" => {
+            let (Some(key), Some(secret)) = (ctx.env.get("AWS_ACCESS_KEY_ID"), ctx.env.get("AWS_SECRET_ACCESS_KEY")) else {
+                return Err(Error::new(
+                    Exit::Config,
+                    format!("profile `{profile}` sets credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set"),
+                ));
+            };
+            Ok(Credentials {
+                access_key_id: Secret::new(key),
+                secret_access_key: Secret::new(secret),
+                session_token: ctx
+                    .env
+                    .get("AWS_SESSION_TOKEN")
+                    .or_else(|| ctx.env.get("AWS_SECURITY_TOKEN"))
+                    .map(Secret::new),
+                expiration: ctx.env.get("AWS_CREDENTIAL_EXPIRATION").and_then(timefmt::parse_rfc3339),
+                account_id: None,
+            })
+        }
+        "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::new(
+            Exit::Config,
+            format!("profile `{profile}` sets credential_source = {source}, which ssox does not support (it never contacts instance or container metadata)"),
+        )
+        .hint("on EC2 or ECS let the SDK's own credential chain do this, or use source_profile")),
+        other => Err(Error::new(
+            Exit::Config,
+            format!("profile `{profile}` sets credential_source = {other}, which is not a credential source"),
+        )
+        .hint("use Environment, Ec2InstanceMetadata or EcsContainer (ssox runs only Environment)")),
     }
 }
 
@@ -108,7 +470,11 @@ fn describe(sso: &SsoProfile) -> String {
     }
 }
 
-fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, Error> {
+fn sso_credentials(
+    ctx: &Context<'_>,
+    sso: &SsoProfile,
+    min_ttl: i64,
+) -> Result<Credentials, Error> {
     let (Some(account), Some(role)) = (sso.account_id.as_deref(), sso.role_name.as_deref()) else {
         let origin = ctx.selected.origin;
         return Err(Error::new(
@@ -127,36 +493,16 @@ fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, E
     // no SDK client.
     let cache_path =
         role_cache::cache_dir(ctx.env).join(role_cache::sso_file_name(account, role, sso));
-    let now = timefmt::now();
     if ctx.refresh {
         vlog!("--refresh: not using {}", ctx.env.tilde(&cache_path));
-    } else if let Some(c) = role_cache::read(&cache_path) {
-        let left = c.expiration.map_or(0, |e| e - now);
-        if left >= ctx.min_ttl {
-            vlog!(
-                "cached role credentials in {} valid for {}",
-                ctx.env.tilde(&cache_path),
-                timefmt::human_duration(left)
-            );
-            return Ok(c);
-        }
-        vlog!(
-            "cached role credentials in {} have {} left, less than {}",
-            ctx.env.tilde(&cache_path),
-            timefmt::human_duration(left),
-            timefmt::human_duration(ctx.min_ttl)
-        );
+    } else if let Some(c) = cached_for(ctx, &cache_path, min_ttl) {
+        return Ok(c);
     }
     let session = ctx.session(sso)?;
     let endpoint = ctx.endpoint(Service::Sso)?;
     let url = portal::endpoint_for(&sso.region, endpoint.as_deref());
     let timeout = aws::call_timeout(ctx.env);
-    let rt = aws::runtime().map_err(|e| {
-        Error::new(
-            Exit::Internal,
-            format!("cannot start the async runtime: {e}"),
-        )
-    })?;
+    let rt = runtime()?;
     let client = portal::client(&sso.region, endpoint.as_deref(), timeout);
     let fetch = |token: &crate::secret::Secret| {
         let started = Instant::now();
@@ -186,23 +532,8 @@ fn sso_credentials(ctx: &Context<'_>, sso: &SsoProfile) -> Result<Credentials, E
             creds.account_id.as_deref().unwrap_or("?"),
             timefmt::format_rfc3339(exp)
         );
-        let left = exp - timefmt::now();
-        if left < ctx.min_ttl {
-            crate::notice!(
-                "the role's credentials last only {}, less than the {} asked for; the permission set's session duration sets this",
-                timefmt::human_duration(left),
-                timefmt::human_duration(ctx.min_ttl)
-            );
-        }
     }
-    match role_cache::write_sso(&cache_path, &creds) {
-        Ok(()) => vlog!("cached role credentials in {}", ctx.env.tilde(&cache_path)),
-        // Not fatal: the credentials are good, only the next run will be slower.
-        Err(e) => vlog!(
-            "could not cache role credentials in {}: {e}",
-            ctx.env.tilde(&cache_path)
-        ),
-    }
+    save(ctx, &cache_path, role_cache::write_sso(&cache_path, &creds));
     Ok(creds)
 }
 

@@ -96,6 +96,81 @@ pub fn cache_dir(env: &Env) -> PathBuf {
     env.home_dir().join(".aws").join("cli").join("cache")
 }
 
+/// The arguments that name an AssumeRole (or web identity) cache entry, as botocore's
+/// `BaseAssumeRoleCredentialFetcher` builds them; a generated session name is left out.
+#[derive(Serialize)]
+pub struct RoleKey<'a> {
+    #[serde(rename = "DurationSeconds", skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<i32>,
+    #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<&'a str>,
+    #[serde(rename = "RoleArn")]
+    pub role_arn: &'a str,
+    #[serde(rename = "RoleSessionName", skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<&'a str>,
+    #[serde(rename = "SerialNumber", skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<&'a str>,
+}
+
+/// `sha1(json.dumps(args, sort_keys=True))`: Python's default separators, field order sorted.
+pub fn role_file_name(key: &RoleKey<'_>) -> String {
+    let json = crate::pyjson::dumps(key).unwrap_or_default();
+    format!("{}.json", sha1_smol::Sha1::from(json).hexdigest())
+}
+
+#[derive(Serialize)]
+struct AssumedEntry<'a> {
+    #[serde(rename = "Credentials")]
+    credentials: AssumedCredentials<'a>,
+    #[serde(rename = "AssumedRoleUser")]
+    user: AssumedUser<'a>,
+}
+
+#[derive(Serialize)]
+struct AssumedCredentials<'a> {
+    #[serde(rename = "AccessKeyId")]
+    access_key_id: &'a str,
+    #[serde(rename = "SecretAccessKey")]
+    secret_access_key: &'a str,
+    #[serde(rename = "SessionToken")]
+    session_token: &'a str,
+    #[serde(rename = "Expiration")]
+    expiration: String,
+    #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AssumedUser<'a> {
+    #[serde(rename = "AssumedRoleId")]
+    assumed_role_id: &'a str,
+    #[serde(rename = "Arn")]
+    arn: &'a str,
+}
+
+/// Writes assumed-role credentials as the AWS CLI caches an STS response (`...UTC` dates).
+pub fn write_assumed(path: &Path, assumed: &crate::sts::Assumed) -> std::io::Result<()> {
+    let c = &assumed.credentials;
+    let (Some(token), Some(exp)) = (&c.session_token, c.expiration) else {
+        return Ok(());
+    };
+    let entry = AssumedEntry {
+        credentials: AssumedCredentials {
+            access_key_id: c.access_key_id.expose(),
+            secret_access_key: c.secret_access_key.expose(),
+            session_token: token.expose(),
+            expiration: timefmt::format_cli_utc(exp),
+            account_id: c.account_id.as_deref(),
+        },
+        user: AssumedUser {
+            assumed_role_id: &assumed.assumed_role_id,
+            arn: &assumed.arn,
+        },
+    };
+    let bytes = crate::pyjson::dumps(&entry).map_err(std::io::Error::other)?;
+    crate::fsutil::write_atomic(path, &bytes, false)
+}
+
 /// The file name botocore's `SSOCredentialFetcher` uses: sha1 of the compact, sorted-keys
 /// JSON of account, role and session name (or start URL for legacy profiles).
 pub fn sso_file_name(account_id: &str, role_name: &str, sso: &SsoProfile) -> String {
@@ -164,6 +239,25 @@ mod tests {
             registration_scopes_set: false,
             use_device_code: false,
         }
+    }
+
+    #[test]
+    fn assume_role_keys_match_botocore() {
+        let key = |session| RoleKey {
+            duration_seconds: None,
+            external_id: None,
+            role_arn: "arn:aws:iam::123456789012:role/Admin",
+            session_name: session,
+            serial_number: None,
+        };
+        assert_eq!(
+            role_file_name(&key(Some("mysess"))),
+            "b2217ad4a66602db814e3926729f71f185547714.json"
+        );
+        assert_eq!(
+            role_file_name(&key(None)),
+            "51e7b105b5040ce662656c8dc6ab4de70c4de7ad.json"
+        );
     }
 
     #[test]

@@ -44,6 +44,20 @@ macro_rules! notice {
     ($($arg:tt)*) => { $crate::term::notice(format_args!($($arg)*)) };
 }
 
+/// Asks a question on the terminal (not stdin, which may be PROGRAM's) and reads one line.
+pub fn prompt(question: &str) -> std::io::Result<String> {
+    use std::io::{BufRead, Write};
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")?;
+    tty.write_all(question.as_bytes())?;
+    tty.flush()?;
+    let mut line = String::new();
+    std::io::BufReader::new(tty).read_line(&mut line)?;
+    Ok(line)
+}
+
 /// Whether a person could answer a login: stdin or stderr is a terminal.
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() || std::io::stderr().is_terminal()

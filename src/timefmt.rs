@@ -32,7 +32,6 @@ pub fn format_rfc3339(ts: Timestamp) -> String {
 }
 
 /// Formats as the AWS CLI's role cache writes assume-role expirations: `2024-01-01T12:00:00UTC`.
-#[cfg_attr(not(test), expect(dead_code, reason = "the role cache uses it"))]
 pub fn format_cli_utc(ts: Timestamp) -> String {
     let mut s = format_rfc3339(ts);
     s.pop();

@@ -11,6 +11,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod chains;
 mod errors;
 mod exec_mode;
 mod interop;

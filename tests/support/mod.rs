@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fake_aws;
+pub mod moto;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub use fake_aws::{FakeAws, now};
+pub use moto::moto_url;
 
 pub const SSOX: &str = env!("CARGO_BIN_EXE_ssox");
 

@@ -7,6 +7,9 @@ import sys
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
+# PTY_PROMPT/PTY_ANSWER: type the answer once the prompt has appeared, as a person would.
+prompt = os.environ.get("PTY_PROMPT", "").encode()
+answer = os.environ.get("PTY_ANSWER", "").encode()
 out = b""
 while True:
     try:
@@ -16,6 +19,9 @@ while True:
     if not data:
         break
     out += data
+    if prompt and prompt in out:
+        os.write(fd, answer + b"\n")
+        prompt = b""
 _, status = os.waitpid(pid, 0)
 sys.stdout.buffer.write(out)
 sys.stdout.flush()

@@ -1,0 +1,291 @@
+//! `credential_process`: split the command like the AWS CLI does (POSIX shell words, no
+//! shell), run it with stdout captured and stderr passed through, stop it at a deadline,
+//! and read its Version 1 JSON. A guard variable stops a process that calls ssox for the
+//! same profile from looping forever.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::credentials::Credentials;
+use crate::env::Env;
+use crate::secret::Secret;
+use crate::timefmt;
+
+/// Profiles whose credential_process is running, outermost first (comma-separated).
+pub const CHAIN_VAR: &str = "SSOX_CREDENTIAL_PROCESS_CHAIN";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("cannot parse credential_process `{0}`: unterminated quote")]
+    Split(String),
+    #[error("credential_process is empty")]
+    Empty,
+    #[error("cannot run credential_process `{program}`: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("credential_process `{program}` exited with status {status}")]
+    Failed { program: String, status: String },
+    #[error("credential_process `{program}` did not finish within {}s and was stopped", timeout.as_secs())]
+    Timeout { program: String, timeout: Duration },
+    #[error("credential_process `{program}` printed {reason}")]
+    BadOutput { program: String, reason: String },
+    #[error(
+        "profile `{profile}` loops: its credential_process runs ssox for a profile already being resolved ({chain})"
+    )]
+    Loop { profile: String, chain: String },
+}
+
+/// POSIX shell word splitting (what Python's `shlex.split` does for botocore).
+pub fn split(cmd: &str) -> Result<Vec<String>, ProcessError> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = cmd.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return Err(ProcessError::Split(cmd.to_string())),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
+                            Some('\n') => {}
+                            Some(c) => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                            None => return Err(ProcessError::Split(cmd.to_string())),
+                        },
+                        Some(c) => cur.push(c),
+                        None => return Err(ProcessError::Split(cmd.to_string())),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some('\n') | None => {}
+                    Some(c) => cur.push(c),
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// Whether `profile` is already being resolved by an outer credential_process call.
+pub fn check_loop(env: &Env, profile: &str) -> Result<(), ProcessError> {
+    let chain = env.get(CHAIN_VAR).unwrap_or("");
+    if chain.split(',').any(|p| p == profile) {
+        return Err(ProcessError::Loop {
+            profile: profile.to_string(),
+            chain: chain.replace(',', " -> "),
+        });
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Output {
+    #[serde(rename = "Version")]
+    version: serde_json::Value,
+    #[serde(rename = "AccessKeyId")]
+    access_key_id: Secret,
+    #[serde(rename = "SecretAccessKey")]
+    secret_access_key: Secret,
+    #[serde(rename = "SessionToken", default)]
+    session_token: Option<Secret>,
+    #[serde(rename = "Expiration", default)]
+    expiration: Option<String>,
+    #[serde(rename = "AccountId", default)]
+    account_id: Option<String>,
+}
+
+/// Parses Version 1 output.
+pub fn parse(program: &str, stdout: &[u8]) -> Result<Credentials, ProcessError> {
+    let bad = |reason: String| ProcessError::BadOutput {
+        program: program.to_string(),
+        reason,
+    };
+    let out: Output = serde_json::from_slice(stdout).map_err(|e| {
+        bad(format!(
+            "output that is not credential JSON ({})",
+            crate::fsutil::json_error_reason(&e)
+        ))
+    })?;
+    if out.version != serde_json::json!(1) {
+        return Err(bad(format!(
+            "Version {} (ssox reads Version 1)",
+            out.version
+        )));
+    }
+    if out.access_key_id.is_empty() || out.secret_access_key.is_empty() {
+        return Err(bad("an empty AccessKeyId or SecretAccessKey".into()));
+    }
+    let expiration = match &out.expiration {
+        None => None,
+        Some(s) => Some(
+            timefmt::parse_rfc3339(s)
+                .ok_or_else(|| bad(format!("an Expiration that is not a date ({s:?})")))?,
+        ),
+    };
+    Ok(Credentials {
+        access_key_id: out.access_key_id,
+        secret_access_key: out.secret_access_key,
+        session_token: out.session_token.filter(|t| !t.is_empty()),
+        expiration,
+        account_id: out.account_id,
+    })
+}
+
+/// Runs the credential_process of `profile`, with the loop guard extended by it.
+pub fn run(
+    env: &Env,
+    profile: &str,
+    command: &str,
+    timeout: Duration,
+) -> Result<Credentials, ProcessError> {
+    check_loop(env, profile)?;
+    let words = split(command)?;
+    let (program, args) = words.split_first().ok_or(ProcessError::Empty)?;
+    let chain = match env.get(CHAIN_VAR) {
+        Some(c) => format!("{c},{profile}"),
+        None => profile.to_string(),
+    };
+    let mut child = Command::new(program)
+        .args(args)
+        .env(CHAIN_VAR, chain)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        // Its own process group, so a timeout stops its children too.
+        .process_group(0)
+        .spawn()
+        .map_err(|source| ProcessError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(out) = stdout.as_mut() {
+            let _ = out.take(1 << 20).read_to_end(&mut buf);
+        }
+        buf
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                if let Ok(pid) = i32::try_from(child.id()) {
+                    let _ = nix::sys::signal::killpg(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ProcessError::Timeout {
+                    program: program.clone(),
+                    timeout,
+                });
+            }
+        }
+    };
+    let stdout = reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(ProcessError::Failed {
+            program: program.clone(),
+            status: status
+                .code()
+                .map_or_else(|| format!("{status}"), |c| c.to_string()),
+        });
+    }
+    parse(program, &stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_shlex() {
+        assert_eq!(split("a b  c").unwrap(), ["a", "b", "c"]);
+        assert_eq!(
+            split(r#"/bin/tool --name "my profile" 'x y' a\ b"#).unwrap(),
+            ["/bin/tool", "--name", "my profile", "x y", "a b"]
+        );
+        assert_eq!(split(r#""a\"b" '' x"#).unwrap(), ["a\"b", "", "x"]);
+        assert!(split("tool 'unterminated").is_err());
+        assert!(split("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn parses_version_1_and_rejects_the_rest() {
+        let c = parse("p", br#"{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S", "SessionToken": "T", "Expiration": "2024-01-01T20:00:00Z"}"#).unwrap();
+        assert_eq!(c.expiration, Some(1_704_139_200));
+        assert!(
+            parse(
+                "p",
+                br#"{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S"}"#
+            )
+            .unwrap()
+            .expiration
+            .is_none()
+        );
+        for bad in [
+            &br#"{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "S"}"#[..],
+            br#"{"Version": "1", "AccessKeyId": "A", "SecretAccessKey": "S"}"#,
+            b"not json",
+            br#"{"Version": 1, "AccessKeyId": "A"}"#,
+        ] {
+            assert!(parse("p", bad).is_err());
+        }
+        let e = parse(
+            "p",
+            br#"{"Version": 1, "AccessKeyId": "SECRETKEY", "SecretAccessKey": 5}"#,
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("SECRETKEY"));
+    }
+
+    #[test]
+    fn the_guard_spots_a_profile_already_being_resolved() {
+        let env = Env::from_pairs([(CHAIN_VAR, "a,b")]);
+        assert!(check_loop(&env, "b").is_err());
+        assert!(check_loop(&env, "c").is_ok());
+    }
+}
