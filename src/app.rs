@@ -15,6 +15,7 @@ use crate::output::{
     credentials_file::{self, WriteError},
 };
 use crate::provider::{self, Context};
+use crate::server;
 use crate::settings::{self, Output, Settings};
 use crate::sso::session::{LoginPolicy, Session};
 use crate::{notice, term, timefmt, vlog};
@@ -67,9 +68,13 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
     if let Some(section) = &settings.credentials_file_profile {
         write_credentials_file(&settings, section, &creds)?;
     }
+    provider::warn_if_short(&creds, settings.min_ttl);
     let Some((program, is_shell)) = program else {
         return Ok(0);
     };
+    if settings.server {
+        return serve(&settings, &ctx, &chain, creds, region, &program);
+    }
     let child = child_env::build(
         &settings.env,
         &Injected::Keys(&creds),
@@ -89,6 +94,48 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
     }
     vlog!("exec {}", program.path.display());
     Err(exec::exec(&program, child))
+}
+
+/// `--server`: PROGRAM runs as a child and fetches credentials from a loopback endpoint.
+fn serve(
+    settings: &Settings,
+    ctx: &Context<'_>,
+    chain: &resolve::Chain,
+    creds: Credentials,
+    region: Option<&str>,
+    program: &Program,
+) -> Result<i32, Error> {
+    let endpoint = server::Endpoint::bind()?;
+    let child = child_env::build(
+        &settings.env,
+        &Injected::Container {
+            url: &endpoint.url,
+            token: &endpoint.token,
+        },
+        region,
+        &settings.profile,
+    );
+    let never = LoginPolicy::Never {
+        reason: "ssox --server never starts a login by itself",
+    };
+    let server_ctx = Context {
+        policy: &never,
+        refresh: false,
+        ..*ctx
+    };
+    let login_hint = match &chain.base {
+        Base::Sso(sso) => crate::sso::session::login_command(sso),
+        _ => format!("ssox -p {}", settings.profile),
+    };
+    match server::run(
+        &endpoint,
+        &server_ctx,
+        chain,
+        creds,
+        program,
+        child,
+        &login_hint,
+    )? {}
 }
 
 /// Writes the whole output to stdout; a closed pipe is not ssox's failure to report loudly.

@@ -40,6 +40,11 @@ pub const REMOVED: &[&str] = &[
 pub enum Injected<'a> {
     /// Static credentials in `AWS_*` variables (exec mode).
     Keys(&'a Credentials),
+    /// The container credentials endpoint (`--server`), and no static keys.
+    Container {
+        url: &'a str,
+        token: &'a crate::secret::Secret,
+    },
 }
 
 /// Builds the child's environment: each variable once, inherited order kept, ours last.
@@ -71,6 +76,10 @@ pub fn build(
             if let Some(e) = c.expiration {
                 set("AWS_CREDENTIAL_EXPIRATION", &timefmt::format_rfc3339(e));
             }
+        }
+        Injected::Container { url, token } => {
+            set("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
+            set("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose());
         }
     }
     if let Some(r) = region {

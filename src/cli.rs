@@ -15,6 +15,7 @@ Examples:
   ssox -p dev                           start $SHELL with the credentials (exit to leave)
   eval \"$(ssox -p dev --env-export)\"     put the credentials into this shell
   ssox -p dev -c dev                    write them into ~/.aws/credentials [dev]
+  ssox -p dev --server -- terraform apply   keep credentials fresh for a long job
   credential_process = ssox -p dev --json   (in another profile of ~/.aws/config)
   ssox login -p dev                     log in (browser, PKCE); shared with `aws sso login`
   ssox login -p dev --use-device-code   log in with a code, e.g. over SSH
@@ -113,6 +114,11 @@ pub struct RunArgs {
     /// Ignore cached role credentials and fetch new ones
     #[arg(long)]
     pub refresh: bool,
+
+    /// Run PROGRAM as a child and serve it fresh credentials on 127.0.0.1 for as long as it
+    /// runs (the SDKs' container credentials provider), instead of fixed AWS_* variables
+    #[arg(long, conflicts_with_all = ["output", "credentials_file_profile"])]
+    pub server: bool,
 
     /// The MFA code for a role with mfa_serial (else ssox asks on the terminal)
     #[arg(long, value_name = "CODE")]

@@ -21,6 +21,7 @@ mod provider;
 mod pyjson;
 mod role_cache;
 mod secret;
+mod server;
 mod settings;
 mod sso;
 mod sts;

@@ -58,9 +58,7 @@ impl Context<'_> {
 pub fn credentials(ctx: &Context<'_>, chain: &Chain) -> Result<Credentials, Error> {
     vlog!("chain: {}", describe_chain(chain));
     if chain.roles.is_empty() {
-        let creds = base_credentials(ctx, &chain.base, ctx.min_ttl)?;
-        warn_if_short(&creds, ctx.min_ttl);
-        return Ok(creds);
+        return base_credentials(ctx, &chain.base, ctx.min_ttl);
     }
     let plans = chain
         .roles
@@ -125,7 +123,6 @@ pub fn credentials(ctx: &Context<'_>, chain: &Chain) -> Result<Credentials, Erro
             creds = assumed.credentials;
         }
     }
-    warn_if_short(&creds, ctx.min_ttl);
     Ok(creds)
 }
 
@@ -242,7 +239,8 @@ fn save(ctx: &Context<'_>, path: &std::path::Path, result: std::io::Result<()>) 
     }
 }
 
-fn warn_if_short(creds: &Credentials, min_ttl: i64) {
+/// Says so when the credentials will not last as long as the user asked (`--min-ttl`).
+pub fn warn_if_short(creds: &Credentials, min_ttl: i64) {
     if let Some(exp) = creds.expiration {
         let left = exp - timefmt::now();
         if left < min_ttl {

@@ -71,6 +71,7 @@ pub struct Settings {
     /// Seconds cached role credentials must still last to be reused.
     pub min_ttl: i64,
     pub refresh: bool,
+    pub server: bool,
     pub mfa_token: Option<String>,
     pub process_timeout: std::time::Duration,
     pub env: Env,
@@ -99,6 +100,7 @@ impl Settings {
             force: false,
             min_ttl: min_ttl(None),
             refresh: false,
+            server: false,
             mfa_token: None,
             process_timeout: std::time::Duration::from_mins(5),
             cwd: PathBuf::from("."),
@@ -138,6 +140,7 @@ impl Settings {
             force: args.force,
             min_ttl: min_ttl(args.min_ttl),
             refresh: args.refresh,
+            server: args.server,
             mfa_token: args.mfa_token,
             process_timeout: args.process_timeout,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),

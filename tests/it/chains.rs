@@ -308,3 +308,19 @@ fn a_credential_process_that_calls_ssox_for_its_own_profile_fails_instead_of_loo
     assert!(run.stderr.contains("loops"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn server_mode_serves_a_role_chain() {
+    let t = chain_env();
+    t.login_corp();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/caller_identity.py"
+    );
+    let run = t.run(["-p", "deeper", "--server", "--", "python3", script]);
+    run.success();
+    assert_eq!(
+        run.stdout.trim(),
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/deeper/deep-session")
+    );
+}

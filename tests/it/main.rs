@@ -16,4 +16,5 @@ mod errors;
 mod exec_mode;
 mod interop;
 mod outputs;
+mod server;
 mod token;

@@ -1,0 +1,356 @@
+//! `--server`: serve credentials to PROGRAM over the container credentials protocol on
+//! 127.0.0.1, so a long job's SDK fetches fresh credentials whenever it needs them, and
+//! supervise PROGRAM as a child: forward signals (without doubling the ones the terminal
+//! already sent to the whole process group), and end with the child's exit status or die
+//! of the same signal. The server never starts a login; when one is needed it says so on
+//! stderr, answers 503, and picks up the new token as soon as it is in the cache.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine;
+use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::SignalFd;
+use nix::unistd::Pid;
+
+use crate::config::resolve::Chain;
+use crate::credentials::Credentials;
+use crate::error::{Error, Exit};
+use crate::exec::Program;
+use crate::provider::{self, Context};
+use crate::secret::Secret;
+use crate::timefmt;
+use crate::{notice, vlog};
+
+/// Credentials are served while at least this long remains (botocore refreshes inside it).
+const SERVE_WINDOW: i64 = 15 * 60;
+pub const PATH: &str = "/ssox/credentials";
+
+/// Signals passed on to PROGRAM.
+const FORWARDED: [Signal; 7] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGWINCH,
+];
+
+/// `si_code` of signals the kernel sent (a terminal's Ctrl-C, Ctrl-\, resize, hangup): those
+/// went to the whole foreground process group, PROGRAM included.
+const SI_KERNEL: i32 = 0x80;
+
+/// The listening endpoint, bound before PROGRAM starts.
+pub struct Endpoint {
+    listener: TcpListener,
+    pub url: String,
+    pub token: Secret,
+}
+
+impl Endpoint {
+    pub fn bind() -> Result<Self, Error> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .map_err(|e| Error::new(Exit::Io, format!("cannot listen on 127.0.0.1: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?
+            .port();
+        let mut raw = [0u8; 32];
+        getrandom::fill(&mut raw)
+            .map_err(|e| Error::new(Exit::Internal, format!("no randomness from the OS: {e}")))?;
+        Ok(Self {
+            listener,
+            url: format!("http://127.0.0.1:{port}{PATH}"),
+            token: Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)),
+        })
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+struct Request {
+    method: String,
+    path: String,
+    authorization: Option<String>,
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split_whitespace();
+    let method = first.next()?.to_string();
+    let target = first.next()?;
+    let path = target.split('?').next().unwrap_or(target).to_string();
+    let authorization = lines.find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("authorization")
+            .then(|| v.trim().to_string())
+    });
+    Some(Request {
+        method,
+        path,
+        authorization,
+    })
+}
+
+fn respond(stream: &mut TcpStream, status: &str, body: &str) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+}
+
+fn error_body(code: &str, message: &str) -> String {
+    serde_json::json!({ "Code": code, "Message": message }).to_string()
+}
+
+/// The container-credentials JSON the SDKs expect.
+pub fn credentials_body(c: &Credentials) -> String {
+    let mut m = serde_json::Map::new();
+    m.insert("AccessKeyId".into(), c.access_key_id.expose().into());
+    m.insert(
+        "SecretAccessKey".into(),
+        c.secret_access_key.expose().into(),
+    );
+    if let Some(t) = &c.session_token {
+        m.insert("Token".into(), t.expose().into());
+    }
+    if let Some(e) = c.expiration {
+        m.insert("Expiration".into(), timefmt::format_rfc3339(e).into());
+    }
+    if let Some(a) = &c.account_id {
+        m.insert("AccountId".into(), a.clone().into());
+    }
+    serde_json::Value::Object(m).to_string()
+}
+
+/// Serves requests until the process ends. `current` is what was fetched before PROGRAM
+/// started; it is renewed through the provider when it runs low.
+fn serve(
+    endpoint: &Endpoint,
+    ctx: &Context<'_>,
+    chain: &Chain,
+    mut current: Credentials,
+    login_hint: &str,
+) {
+    let window = SERVE_WINDOW.max(ctx.min_ttl);
+    let mut told_login = false;
+    for stream in endpoint.listener.incoming() {
+        let Ok(mut stream) = stream else { continue };
+        let Some(req) = read_request(&mut stream) else {
+            continue;
+        };
+        if req.path != PATH {
+            respond(
+                &mut stream,
+                "404 Not Found",
+                &error_body("NotFound", "no such path"),
+            );
+            continue;
+        }
+        match &req.authorization {
+            None => {
+                respond(
+                    &mut stream,
+                    "401 Unauthorized",
+                    &error_body("Unauthorized", "missing Authorization"),
+                );
+                continue;
+            }
+            Some(a) if !constant_time_eq(a.as_bytes(), endpoint.token.expose().as_bytes()) => {
+                respond(
+                    &mut stream,
+                    "403 Forbidden",
+                    &error_body("Forbidden", "wrong Authorization"),
+                );
+                continue;
+            }
+            Some(_) => {}
+        }
+        if req.method != "GET" {
+            respond(
+                &mut stream,
+                "405 Method Not Allowed",
+                &error_body("MethodNotAllowed", "use GET"),
+            );
+            continue;
+        }
+        let left = current.expiration.map_or(i64::MAX, |e| e - timefmt::now());
+        if left < window {
+            match provider::credentials(ctx, chain) {
+                Ok(c) => {
+                    vlog!(
+                        "server: renewed credentials, valid until {}",
+                        c.expiration
+                            .map(timefmt::format_rfc3339)
+                            .unwrap_or_default()
+                    );
+                    current = c;
+                    if told_login {
+                        notice!("got a new SSO token; serving fresh credentials again");
+                        told_login = false;
+                    }
+                }
+                Err(e) if e.exit == Exit::NoPerm => {
+                    if !told_login {
+                        notice!(
+                            "{e}; ssox --server never logs in by itself: run `{login_hint}` in another terminal"
+                        );
+                        told_login = true;
+                    }
+                    if current.expiration.is_none_or(|exp| exp <= timefmt::now()) {
+                        respond(
+                            &mut stream,
+                            "503 Service Unavailable",
+                            &error_body("LoginNeeded", &format!("run `{login_hint}`")),
+                        );
+                        continue;
+                    }
+                }
+                Err(e) => {
+                    notice!("cannot renew the credentials: {e}");
+                    if current.expiration.is_none_or(|exp| exp <= timefmt::now()) {
+                        respond(
+                            &mut stream,
+                            "503 Service Unavailable",
+                            &error_body("RenewFailed", &e.to_string()),
+                        );
+                        continue;
+                    }
+                }
+            }
+        }
+        respond(&mut stream, "200 OK", &credentials_body(&current));
+    }
+}
+
+fn signal_mask() -> SigSet {
+    let mut set = SigSet::empty();
+    for s in FORWARDED {
+        set.add(s);
+    }
+    set
+}
+
+/// Runs PROGRAM under the endpoint and never returns: ssox exits as PROGRAM did.
+pub fn run(
+    endpoint: &Endpoint,
+    ctx: &Context<'_>,
+    chain: &Chain,
+    first: Credentials,
+    program: &Program,
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    login_hint: &str,
+) -> Result<std::convert::Infallible, Error> {
+    // Block the forwarded signals before any thread exists, so every thread inherits the
+    // mask and they all arrive at the signalfd.
+    let mask = signal_mask();
+    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)
+        .map_err(|e| Error::new(Exit::Internal, format!("cannot block signals: {e}")))?;
+    let sfd = SignalFd::new(&mask)
+        .map_err(|e| Error::new(Exit::Internal, format!("cannot watch signals: {e}")))?;
+    let mut command = Command::new(&program.path);
+    command
+        .arg0(&program.name)
+        .args(&program.args)
+        .env_clear()
+        .envs(env);
+    // std does not reset the signal mask of a child; PROGRAM must start with ours undone.
+    // SAFETY: the closure runs between fork and exec and only calls pthread_sigmask, which
+    // is async-signal-safe; it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&mask), None)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let mut child = command.spawn().map_err(|e| {
+        Error::new(
+            Exit::CannotExecute,
+            format!("{}: cannot execute: {e}", program.name.to_string_lossy()),
+        )
+    })?;
+    let child_pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    vlog!(
+        "server: {} serving {} to pid {child_pid}",
+        endpoint.url,
+        program.path.display()
+    );
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Ok(Some(info)) = sfd.read_signal() {
+                let Ok(sig) = Signal::try_from(i32::try_from(info.ssi_signo).unwrap_or(0)) else {
+                    continue;
+                };
+                if info.ssi_code == SI_KERNEL {
+                    // The terminal sent it to the whole foreground group: PROGRAM has it.
+                    continue;
+                }
+                let _ = nix::sys::signal::kill(child_pid, sig);
+            }
+        });
+        scope.spawn(move || serve(endpoint, ctx, chain, first, login_hint));
+        let status = child.wait();
+        let code = match status {
+            Ok(s) => match (s.code(), s.signal()) {
+                (Some(code), _) => code,
+                (None, Some(sig)) => die_of(sig),
+                (None, None) => 1,
+            },
+            Err(_) => 1,
+        };
+        std::process::exit(code);
+    })
+}
+
+/// Ends ssox with the signal that ended PROGRAM, so the shell reports the same thing.
+fn die_of(sig: i32) -> i32 {
+    if let Ok(s) = Signal::try_from(sig) {
+        // SAFETY: restoring the default disposition installs no handler code.
+        let _ = unsafe { nix::sys::signal::signal(s, SigHandler::SigDfl) };
+        let mut only = SigSet::empty();
+        only.add(s);
+        let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&only), None);
+        let _ = nix::sys::signal::raise(s);
+    }
+    128 + sig
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_only_equal_when_equal() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn the_endpoint_token_is_long_and_has_no_newline() {
+        let e = Endpoint::bind().unwrap();
+        assert!(e.token.expose().len() >= 43);
+        assert!(!e.token.expose().contains(['\n', '\r']));
+        assert!(e.url.starts_with("http://127.0.0.1:"));
+    }
+}
