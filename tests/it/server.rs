@@ -158,3 +158,13 @@ fn when_a_login_is_needed_it_says_so_answers_503_and_recovers_from_the_cache() {
     );
     assert!(stderr.contains("got a new SSO token"), "{stderr}");
 }
+
+#[test]
+fn ctrl_c_on_the_terminal_reaches_the_program_exactly_once() {
+    let mut t = TestEnv::dev();
+    t.login_corp();
+    t.var("PTY_PROMPT", "ready").var("PTY_ANSWER", "\u{3}");
+    let run = t.run_on_terminal(["-p", "dev", "--server", "--", "python3", CHILD, "ctrlc"]);
+    run.success();
+    assert!(run.stdout.contains("INT count 1"), "{}", run.stdout);
+}

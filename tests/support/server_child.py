@@ -3,6 +3,7 @@
 rotate   - botocore fetches through the container endpoint twice; prints what it saw
 probe    - raw requests with missing, wrong and right tokens, other methods and paths
 signal   - prints "ready", exits 42 when SIGTERM arrives
+ctrlc    - counts the SIGINTs a Ctrl-C on the terminal brings
 steps    - fetch, then one more fetch per line read from stdin; prints each status
 """
 import json
@@ -51,6 +52,25 @@ elif mode == "probe":
 elif mode == "signal":
     # os.write/os._exit: the signal may arrive while print() is still flushing "ready".
     signal.signal(signal.SIGTERM, lambda s, f: (os.write(1, b"got TERM\n"), os._exit(42)))
+    os.write(1, b"ready\n")
+    while True:
+        signal.pause()
+elif mode == "ctrlc":
+    # Counts SIGINTs. After the first it asks ssox (its parent) to forward a SIGUSR1: a
+    # SIGINT wrongly forwarded by ssox would have reached us before that SIGUSR1 does.
+    count = [0]
+
+    def on_int(s, f):
+        count[0] += 1
+        if count[0] == 1:
+            os.kill(os.getppid(), signal.SIGUSR1)
+
+    def on_usr1(s, f):
+        os.write(1, f"INT count {count[0]}\n".encode())
+        os._exit(0)
+
+    signal.signal(signal.SIGINT, on_int)
+    signal.signal(signal.SIGUSR1, on_usr1)
     os.write(1, b"ready\n")
     while True:
         signal.pause()
