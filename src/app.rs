@@ -26,6 +26,12 @@ pub fn run(cli: Cli, env: Env) -> Result<i32, Error> {
     match cli.command {
         Some(Command::Login(cmd)) => login(&cmd, env),
         Some(Command::Logout(cmd)) => logout(&cmd, env),
+        Some(Command::Completions(cmd)) => {
+            print_output(&crate::completions::script(cmd.shell))?;
+            Ok(0)
+        }
+        Some(Command::Profiles(cmd)) => crate::profiles::run(&cmd, env),
+        Some(Command::Doctor(cmd)) => crate::doctor::run(&cmd, env),
         None => run_program(cli.run, env),
     }
 }
@@ -96,6 +102,29 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
     Err(exec::exec(&program, child))
 }
 
+/// `ssox doctor --check`: fresh credentials from the service, without a login.
+pub fn check_credentials(settings: &Settings, set: &ConfigSet) -> Result<Credentials, Error> {
+    let chain = resolve::resolve_chain(set, &settings.profile)
+        .map_err(|e| resolve_error(&e, set, settings))?;
+    let selected = set
+        .profile(&settings.profile)
+        .ok_or_else(|| Error::new(Exit::Internal, "resolved profile vanished"))?;
+    let never = LoginPolicy::Never {
+        reason: "ssox doctor never logs in",
+    };
+    let ctx = Context {
+        env: &settings.env,
+        set,
+        selected,
+        policy: &never,
+        min_ttl: settings.min_ttl,
+        refresh: true,
+        mfa_token: None,
+        process_timeout: settings.process_timeout,
+    };
+    provider::credentials(&ctx, &chain)
+}
+
 /// `--server`: PROGRAM runs as a child and fetches credentials from a loopback endpoint.
 fn serve(
     settings: &Settings,
@@ -139,7 +168,7 @@ fn serve(
 }
 
 /// Writes the whole output to stdout; a closed pipe is not ssox's failure to report loudly.
-fn print_output(text: &str) -> Result<(), Error> {
+pub fn print_output(text: &str) -> Result<(), Error> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -189,7 +218,7 @@ fn find_program(settings: &Settings) -> Result<(Program, bool), Error> {
     ))
 }
 
-fn load_config(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
+pub fn load_config(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
     let set = ConfigSet::load(paths).map_err(|e| match e {
         LoadError::Read { path, source } => Error::new(
             Exit::Io,

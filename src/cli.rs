@@ -20,6 +20,9 @@ Examples:
   ssox login -p dev                     log in (browser, PKCE); shared with `aws sso login`
   ssox login -p dev --use-device-code   log in with a code, e.g. over SSH
   ssox logout                           log out of every SSO session
+  ssox profiles                         list profiles and the state of their credentials
+  ssox doctor -p dev                    explain what ssox would do for dev, and why
+  ssox completions bash > ~/.local/share/bash-completion/completions/ssox
   ssox -p dev -v -- aws sts get-caller-identity
                                         show each step on stderr";
 
@@ -61,6 +64,45 @@ pub enum Command {
     Login(LoginCmd),
     /// Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them
     Logout(LogoutCmd),
+    /// List the profiles with their kind, account and role, region, and the state of their credentials
+    Profiles(ProfilesCmd),
+    /// Explain what ssox would do for a profile, and why (no network unless --check)
+    Doctor(DoctorCmd),
+    /// Print the completion script for a shell (profile names complete from your config files)
+    Completions(CompletionsCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesCmd {
+    /// Print JSON for scripts
+    #[arg(long, conflicts_with_all = ["names", "sso_session_names"])]
+    pub json: bool,
+
+    /// Print the profile names only, one a line
+    #[arg(long, conflicts_with = "sso_session_names")]
+    pub names: bool,
+
+    /// Print the sso-session names only, one a line
+    #[arg(long)]
+    pub sso_session_names: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorCmd {
+    /// The profile to examine [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Also get credentials once from the service, to prove the whole path works
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsCmd {
+    /// The shell to print the completion script for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 // Each bool is an independent command-line switch.

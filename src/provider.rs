@@ -290,7 +290,7 @@ fn sts_error(e: &sts::StsError, profile: &str) -> Error {
     }
 }
 
-fn describe_chain(chain: &Chain) -> String {
+pub fn describe_chain(chain: &Chain) -> String {
     let mut parts = vec![match &chain.base {
         Base::Sso(s) => format!(
             "SSO {} (profile {}, {}/{})",

@@ -71,11 +71,29 @@ pub async fn login(
         None => format!("profile `{}`", sso.profile),
     };
     vlog!("login flow {flow:?} for {who} via {}", oidc.endpoint());
-    let reg = registration(cache_dir, sso, oidc, flow == Flow::Pkce).await?;
+    let mut reg = registration(cache_dir, sso, oidc, flow == Flow::Pkce).await?;
     let issued_at = timefmt::now();
     let token = match flow {
         Flow::Pkce => pkce(env, sso, oidc, &reg, opts, deadline, &who).await?,
-        Flow::Device => device(env, sso, oidc, &reg, opts, deadline, &who).await?,
+        Flow::Device => {
+            let dev = match oidc
+                .start_device(&reg.client_id, &reg.client_secret, &sso.start_url)
+                .await
+            {
+                Err(OidcError::InvalidClient(_)) => {
+                    // The cached registration was revoked or belongs to another service:
+                    // register again once.
+                    vlog!("the cached client registration was rejected; registering again");
+                    let _ = std::fs::remove_file(registration_path(cache_dir, sso));
+                    reg = registration(cache_dir, sso, oidc, false).await?;
+                    oidc.start_device(&reg.client_id, &reg.client_secret, &sso.start_url)
+                        .await
+                }
+                other => other,
+            }
+            .map_err(|e| oidc_error(&e, sso))?;
+            device(env, sso, oidc, &reg, &dev, opts, deadline, &who).await?
+        }
     };
     notice!("logged in to {} ({who})", sso.start_url);
     Ok(CachedToken {
@@ -92,6 +110,19 @@ pub async fn login(
 }
 
 /// The cached client registration when it is still good for this flow, else a new one.
+/// Where the client registration for `sso` is cached (the AWS CLI's key).
+pub fn registration_path(cache_dir: &Path, sso: &SsoProfile) -> std::path::PathBuf {
+    let scopes = sso
+        .registration_scopes_set
+        .then_some(sso.registration_scopes.as_slice());
+    cache_dir.join(token_cache::registration_file_name(
+        &sso.start_url,
+        &sso.region,
+        scopes,
+        sso.session_name.as_deref(),
+    ))
+}
+
 async fn registration(
     cache_dir: &Path,
     sso: &SsoProfile,
@@ -101,12 +132,7 @@ async fn registration(
     let scopes = sso
         .registration_scopes_set
         .then_some(sso.registration_scopes.as_slice());
-    let path = cache_dir.join(token_cache::registration_file_name(
-        &sso.start_url,
-        &sso.region,
-        scopes,
-        sso.session_name.as_deref(),
-    ));
+    let path = registration_path(cache_dir, sso);
     let now = timefmt::now();
     if let Some(reg) = token_cache::read_registration(&path).filter(|r| r.usable(now, pkce)) {
         vlog!("reusing the client registration in {}", path.display());
@@ -453,14 +479,11 @@ async fn device(
     sso: &SsoProfile,
     oidc: &Oidc,
     reg: &Registration,
+    dev: &crate::sso::oidc::DeviceAuthorization,
     opts: &LoginOptions,
     deadline: Instant,
     who: &str,
 ) -> Result<NewToken, Error> {
-    let dev = oidc
-        .start_device(&reg.client_id, &reg.client_secret, &sso.start_url)
-        .await
-        .map_err(|e| oidc_error(&e, sso))?;
     let poll = |()| {
         oidc.create_token(
             &reg.client_id,

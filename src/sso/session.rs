@@ -185,7 +185,14 @@ impl Session<'_> {
         let oidc = self.oidc();
         let new = rt
             .block_on(oidc.create_token(client_id, secret, Grant::Refresh(refresh)))
-            .map_err(|e| login::oidc_error(&e, self.sso))?;
+            .map_err(|e| {
+                if matches!(e, crate::sso::oidc::OidcError::InvalidClient(_)) {
+                    // A rejected client is no use to the login that follows either.
+                    let _ =
+                        std::fs::remove_file(login::registration_path(&self.cache_dir(), self.sso));
+                }
+                login::oidc_error(&e, self.sso)
+            })?;
         vlog!(
             "refreshed the SSO token in {:.1} ms",
             started.elapsed().as_secs_f64() * 1000.0

@@ -18,3 +18,4 @@ mod interop;
 mod outputs;
 mod server;
 mod token;
+mod tooling;

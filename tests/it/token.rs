@@ -479,3 +479,25 @@ fn sso_use_device_code_in_the_session_selects_the_device_flow() {
     assert_eq!(t.fake.count("StartDeviceAuthorization"), 1);
     assert_eq!(t.fake.count("Authorize"), 0);
 }
+
+#[test]
+fn a_rejected_cached_registration_is_replaced_once() {
+    let mut t = TestEnv::dev();
+    t.with_fake_browser();
+    // A registration the service does not know (revoked, or made against another service).
+    let key = sha1_hex(
+        r#"{"region": "eu-west-1", "scopes": null, "session_name": null, "startUrl": "https://legacy.awsapps.com/start", "tool": "botocore"}"#,
+    );
+    t.write(
+        &format!(".aws/sso/cache/{key}.json"),
+        r#"{"clientId": "client-unknown", "clientSecret": "nope", "expiresAt": "2099-01-01T00:00:00Z"}"#,
+    );
+    t.run(["login", "-p", "legacy"]).success();
+    assert_eq!(t.fake.count("StartDeviceAuthorization"), 2);
+    assert_eq!(t.fake.count("RegisterClient"), 1);
+    let reg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path(&format!(".aws/sso/cache/{key}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_ne!(reg["clientId"], "client-unknown");
+}

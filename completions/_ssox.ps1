@@ -1,0 +1,149 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $previous = if ($commandAst.CommandElements.Count -gt 1) { $commandAst.CommandElements[-1].ToString() } else { '' }
+    if ($wordToComplete -ne '' -and $commandAst.CommandElements.Count -gt 2) { $previous = $commandAst.CommandElements[-2].ToString() }
+    $nameFlag = switch ($previous) { { $_ -in '-p', '--profile' } { '--names' } '--sso-session' { '--sso-session-names' } default { $null } }
+    if ($nameFlag) {
+        ssox profiles $nameFlag 2>$null | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
+            [CompletionResult]::new($_, $_, [CompletionResultType]::ParameterValue, $_)
+        }
+        return
+    }
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'ssox'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'ssox' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The AWS profile to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The AWS profile to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to give PROGRAM (AWS_REGION and AWS_DEFAULT_REGION) [default: the profile''s region]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the credentials in this format instead of running a program')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Write the credentials into section [NAME] of the shared credentials file')
+            [CompletionResult]::new('--credentials-file-profile', '--credentials-file-profile', [CompletionResultType]::ParameterName, 'Write the credentials into section [NAME] of the shared credentials file')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Reuse cached role credentials only if they last at least this long (e.g. 50m) [default: 15m]')
+            [CompletionResult]::new('--mfa-token', '--mfa-token', [CompletionResultType]::ParameterName, 'The MFA code for a role with mfa_serial (else ssox asks on the terminal)')
+            [CompletionResult]::new('--process-timeout', '--process-timeout', [CompletionResultType]::ParameterName, 'How long a profile''s credential_process may run')
+            [CompletionResult]::new('--login-timeout', '--login-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the login to be approved (e.g. 10m, 90s)')
+            [CompletionResult]::new('--no-login', '--no-login', [CompletionResultType]::ParameterName, 'Never start a login; fail with exit status 77 when no usable token is cached')
+            [CompletionResult]::new('--env-export', '--env-export', [CompletionResultType]::ParameterName, 'Print `export AWS_...=...` lines instead of running a program (for eval)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Print `AWS_...=...` lines instead of running a program (dotenv-compatible)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print credential_process JSON instead of running a program')
+            [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Indent the JSON output')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With -c: overwrite a section that holds long-term keys')
+            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Ignore cached role credentials and fetch new ones')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Run PROGRAM as a child and serve it fresh credentials on 127.0.0.1 for as long as it runs (the SDKs'' container credentials provider), instead of fixed AWS_* variables')
+            [CompletionResult]::new('--use-device-code', '--use-device-code', [CompletionResultType]::ParameterName, 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser; only print the URL to open')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (profile names complete from your config files)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssox;login' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'A profile whose SSO session to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A profile whose SSO session to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'An [sso-session NAME] section of the config file')
+            [CompletionResult]::new('--login-timeout', '--login-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the login to be approved (e.g. 10m, 90s)')
+            [CompletionResult]::new('--redirect-port', '--redirect-port', [CompletionResultType]::ParameterName, 'Port for the browser''s redirect to 127.0.0.1 [default: a random free port]')
+            [CompletionResult]::new('--use-device-code', '--use-device-code', [CompletionResultType]::ParameterName, 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser; only print the URL to open')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ssox;logout' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this profile''s SSO session [default: every cached session]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only this profile''s SSO session [default: every cached session]')
+            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'Only this sso-session')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ssox;profiles' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts')
+            [CompletionResult]::new('--names', '--names', [CompletionResultType]::ParameterName, 'Print the profile names only, one a line')
+            [CompletionResult]::new('--sso-session-names', '--sso-session-names', [CompletionResultType]::ParameterName, 'Print the sso-session names only, one a line')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ssox;doctor' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to examine [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to examine [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Also get credentials once from the service, to prove the whole path works')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ssox;completions' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ssox;help' {
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (profile names complete from your config files)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssox;help;login' {
+            break
+        }
+        'ssox;help;logout' {
+            break
+        }
+        'ssox;help;profiles' {
+            break
+        }
+        'ssox;help;doctor' {
+            break
+        }
+        'ssox;help;completions' {
+            break
+        }
+        'ssox;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}
