@@ -221,6 +221,17 @@ mod tests {
     }
 
     #[test]
+    fn readme_carries_the_same_exit_status_table_as_help() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        for row in EXIT_STATUS_TABLE.lines().skip(1) {
+            let (code, text) = row.trim().split_once(' ').unwrap();
+            let want = format!("| {code} | {} |", text.trim());
+            assert!(readme.contains(&want), "README.md lacks {want:?}");
+        }
+    }
+
+    #[test]
     fn the_man_page_documents_every_option_and_the_exit_statuses() {
         let pages = man_pages();
         let all: String = pages
