@@ -61,6 +61,7 @@ fn run_program(args: RunArgs, env: Env) -> Result<i32, Error> {
         refresh: settings.refresh,
         mfa_token: settings.mfa_token.as_deref(),
         process_timeout: settings.process_timeout,
+        prompt_timeout: settings.login_timeout,
     };
     let creds = provider::credentials(&ctx, &chain)?;
     let region = settings
@@ -121,6 +122,7 @@ pub fn check_credentials(settings: &Settings, set: &ConfigSet) -> Result<Credent
         refresh: true,
         mfa_token: None,
         process_timeout: settings.process_timeout,
+        prompt_timeout: settings.login_timeout,
     };
     provider::credentials(&ctx, &chain)
 }
@@ -189,10 +191,16 @@ fn write_credentials_file(
             .hint(format!("choose another section with -c, or add --force if you really mean to replace [{section}]")),
         WriteError::NotText { .. } | WriteError::Io { .. } | WriteError::Lock(_) => Error::new(Exit::Io, e.to_string()),
     })?;
+    if let Some(old) = written.narrowed_from {
+        notice!(
+            "{} was mode {old:04o}; it holds secrets, so ssox wrote it as 0600",
+            settings.env.tilde(&written.path)
+        );
+    }
     notice!(
         "wrote the credentials of profile `{}` to [{section}] in {}{}",
         settings.profile,
-        settings.env.tilde(&written),
+        settings.env.tilde(&written.path),
         creds
             .expiration
             .map(|e| format!(" (valid until {})", timefmt::format_rfc3339(e)))

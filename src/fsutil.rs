@@ -16,17 +16,17 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
         .create(dir)
 }
 
-/// Atomically replaces `path` with `contents`. The file is 0600 unless `keep_mode` is set and
-/// the old file had another mode, in which case that mode is kept (a user's choice about
-/// their own credentials file is theirs).
-pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: bool) -> io::Result<()> {
+/// Atomically replaces `path` with `contents`, in a file that only its owner can read.
+/// With `keep_mode`, an existing file's mode is kept as far as that allows (0400 stays 0400;
+/// 0644 becomes 0600, since the file holds secrets); the mode written is returned.
+pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: bool) -> io::Result<u32> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     create_private_dir(dir)?;
     let mode = if keep_mode {
-        fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o7777)
+        fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o600)
     } else {
         0o600
     };
@@ -46,7 +46,7 @@ pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: bool) -> io::Result
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(())
+    Ok(mode)
 }
 
 /// Why a JSON document did not parse, without quoting any of its values (they may be
@@ -90,15 +90,21 @@ mod tests {
     }
 
     #[test]
-    fn keeps_an_existing_mode_when_asked() {
+    fn keeps_an_existing_mode_but_never_lets_others_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("credentials");
         fs::write(&path, "x").unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomic(&path, b"y", true).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
+        assert_eq!(write_atomic(&path, b"y", true).unwrap(), 0o400);
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o640
+            0o400
+        );
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(write_atomic(&path, b"z", true).unwrap(), 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
         );
     }
 

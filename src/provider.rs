@@ -32,6 +32,8 @@ pub struct Context<'a> {
     pub mfa_token: Option<&'a str>,
     /// How long a credential_process may run.
     pub process_timeout: std::time::Duration,
+    /// How long to wait for a person to answer a prompt (the login timeout).
+    pub prompt_timeout: std::time::Duration,
 }
 
 impl Context<'_> {
@@ -268,8 +270,17 @@ fn mfa_code(ctx: &Context<'_>, profile: &str, serial: &str) -> Result<String, Er
     if !crate::term::interactive() {
         return Err(no_terminal());
     }
-    let code =
-        crate::term::prompt(&format!("MFA code for {serial}: ")).map_err(|_| no_terminal())?;
+    let code = crate::term::prompt(&format!("MFA code for {serial}: "), ctx.prompt_timeout)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::TimedOut {
+                Error::new(
+                    Exit::TempFail,
+                    format!("no MFA code entered for profile `{profile}` in time"),
+                )
+            } else {
+                no_terminal()
+            }
+        })?;
     let code = code.trim().to_string();
     if code.is_empty() {
         return Err(Error::new(

@@ -89,7 +89,7 @@ pub fn write_sso(path: &Path, creds: &Credentials) -> std::io::Result<()> {
         extra: serde_json::Map::new(),
     };
     let bytes = crate::pyjson::dumps(&entry).map_err(std::io::Error::other)?;
-    crate::fsutil::write_atomic(path, &bytes, false)
+    crate::fsutil::write_atomic(path, &bytes, false).map(drop)
 }
 
 pub fn cache_dir(env: &Env) -> PathBuf {
@@ -168,7 +168,7 @@ pub fn write_assumed(path: &Path, assumed: &crate::sts::Assumed) -> std::io::Res
         },
     };
     let bytes = crate::pyjson::dumps(&entry).map_err(std::io::Error::other)?;
-    crate::fsutil::write_atomic(path, &bytes, false)
+    crate::fsutil::write_atomic(path, &bytes, false).map(drop)
 }
 
 /// The file name botocore's `SSOCredentialFetcher` uses: sha1 of the compact, sorted-keys

@@ -74,6 +74,8 @@ pub struct Settings {
     pub server: bool,
     pub mfa_token: Option<String>,
     pub process_timeout: std::time::Duration,
+    /// How long to wait for a person: logins, MFA prompts.
+    pub login_timeout: std::time::Duration,
     pub env: Env,
     pub cwd: PathBuf,
 }
@@ -103,6 +105,7 @@ impl Settings {
             server: false,
             mfa_token: None,
             process_timeout: std::time::Duration::from_mins(5),
+            login_timeout: std::time::Duration::from_mins(10),
             cwd: PathBuf::from("."),
             env,
         }
@@ -143,6 +146,7 @@ impl Settings {
             server: args.server,
             mfa_token: args.mfa_token,
             process_timeout: args.process_timeout,
+            login_timeout: args.login.login_timeout,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             env,
         }

@@ -44,8 +44,9 @@ macro_rules! notice {
     ($($arg:tt)*) => { $crate::term::notice(format_args!($($arg)*)) };
 }
 
-/// Asks a question on the terminal (not stdin, which may be PROGRAM's) and reads one line.
-pub fn prompt(question: &str) -> std::io::Result<String> {
+/// Asks a question on the terminal (not stdin, which may be PROGRAM's) and reads one line,
+/// giving up after `timeout`.
+pub fn prompt(question: &str, timeout: std::time::Duration) -> std::io::Result<String> {
     use std::io::{BufRead, Write};
     let mut tty = std::fs::OpenOptions::new()
         .read(true)
@@ -53,9 +54,17 @@ pub fn prompt(question: &str) -> std::io::Result<String> {
         .open("/dev/tty")?;
     tty.write_all(question.as_bytes())?;
     tty.flush()?;
-    let mut line = String::new();
-    std::io::BufReader::new(tty).read_line(&mut line)?;
-    Ok(line)
+    let (tx, rx) = std::sync::mpsc::channel();
+    // A blocked read cannot be cancelled; on timeout the thread is left to die with ssox.
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let r = std::io::BufReader::new(tty)
+            .read_line(&mut line)
+            .map(|_| line);
+        let _ = tx.send(r);
+    });
+    rx.recv_timeout(timeout)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in time"))?
 }
 
 /// Whether a person could answer a login: stdin or stderr is a terminal.

@@ -168,13 +168,21 @@ pub fn update_text(
     Ok(out)
 }
 
+/// What `write` did.
+pub struct Written {
+    /// The file written (a symlink's target).
+    pub path: PathBuf,
+    /// The old mode, when it let others read the file and was narrowed to 0600.
+    pub narrowed_from: Option<u32>,
+}
+
 /// Updates `section` of the credentials file at `path` atomically, under a lock.
 pub fn write(
     path: &Path,
     section: &str,
     creds: &Credentials,
     force: bool,
-) -> Result<PathBuf, WriteError> {
+) -> Result<Written, WriteError> {
     // Edit the file a symlink points to, not the symlink.
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let io = |source| WriteError::Io {
@@ -203,8 +211,14 @@ pub fn write(
             path: path.clone(),
             section,
         })?;
+    let old_mode = std::fs::metadata(&path)
+        .ok()
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
     crate::fsutil::write_atomic(&path, new.as_bytes(), true).map_err(io)?;
-    Ok(path)
+    Ok(Written {
+        path,
+        narrowed_from: old_mode.filter(|m| m & 0o077 != 0),
+    })
 }
 
 #[cfg(test)]

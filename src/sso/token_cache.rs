@@ -76,7 +76,7 @@ impl CachedToken {
 
 /// Writes a token atomically, 0600, in the AWS CLI's format.
 pub fn write(path: &Path, token: &CachedToken) -> std::io::Result<()> {
-    crate::fsutil::write_atomic(path, &token.to_cli_json(), false)
+    crate::fsutil::write_atomic(path, &token.to_cli_json(), false).map(drop)
 }
 
 /// The sidecar lock that serialises refreshes and logins of one token.
@@ -150,7 +150,7 @@ pub fn read_registration(path: &Path) -> Option<Registration> {
 
 pub fn write_registration(path: &Path, reg: &Registration) -> std::io::Result<()> {
     let bytes = crate::pyjson::dumps(reg).map_err(std::io::Error::other)?;
-    crate::fsutil::write_atomic(path, &bytes, false)
+    crate::fsutil::write_atomic(path, &bytes, false).map(drop)
 }
 
 #[derive(Debug, thiserror::Error)]

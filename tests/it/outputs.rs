@@ -175,8 +175,14 @@ fn writing_the_credentials_file_changes_only_that_sections_keys() {
     assert!(after.contains("[zzz]"));
     assert_eq!(
         fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o640,
-        "mode kept"
+        0o600,
+        "secrets are never group-readable"
+    );
+    assert!(
+        run.stderr
+            .contains("was mode 0640; it holds secrets, so ssox wrote it as 0600"),
+        "{}",
+        run.stderr
     );
     // botocore reads the written profile.
     let got = botocore_creds(&t, "dev-keys");
