@@ -45,7 +45,7 @@ hyperfine --style basic --warmup 20 --runs 300 -N \
     'env AWS_ACCESS_KEY_ID=x true' \
     "$ssox -p dev -- true" >/dev/null
 hyperfine --style basic --warmup 5 --runs 100 -N \
-    --prepare "rm -f $work/.aws/cli/cache/*.json" \
+    --prepare "sh -c 'rm -f $work/.aws/cli/cache/*.json'" \
     --export-json "$work/cold.json" \
     "$ssox -p dev -- true" >/dev/null
 
