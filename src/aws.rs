@@ -49,3 +49,34 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
 }
+
+/// How an SDK call failed, the same for every service: the transport (timeout, unreachable)
+/// or the service's answer (status, error code, message).
+pub enum CallError {
+    Timeout,
+    Unreachable(String),
+    Service {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    Other(String),
+}
+
+pub fn call_error<E>(err: &aws_sdk_sso::error::SdkError<E>) -> CallError
+where
+    E: aws_sdk_sso::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_sso::error::SdkError;
+    match err {
+        SdkError::TimeoutError(_) => CallError::Timeout,
+        SdkError::DispatchFailure(d) if d.is_timeout() => CallError::Timeout,
+        SdkError::DispatchFailure(_) => CallError::Unreachable(crate::error::source_chain(err)),
+        SdkError::ServiceError(se) => CallError::Service {
+            status: se.raw().status().as_u16(),
+            code: se.err().code().unwrap_or("").to_string(),
+            message: se.err().message().unwrap_or("").to_string(),
+        },
+        _ => CallError::Other(crate::error::source_chain(err)),
+    }
+}

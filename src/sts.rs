@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
-use crate::aws;
+use crate::aws::{self, CallError};
 use crate::credentials::Credentials;
 use crate::secret::Secret;
 
@@ -136,35 +136,28 @@ impl Sts {
         role_arn: &str,
     ) -> StsError {
         let endpoint = self.endpoint.clone();
-        match err {
-            SdkError::TimeoutError(_) => StsError::Timeout {
+        match aws::call_error(err) {
+            CallError::Timeout => StsError::Timeout {
                 endpoint,
                 timeout: self.timeout,
             },
-            SdkError::DispatchFailure(d) if d.is_timeout() => StsError::Timeout {
-                endpoint,
-                timeout: self.timeout,
+            CallError::Unreachable(message) => StsError::Unreachable { endpoint, message },
+            CallError::Service {
+                status,
+                code,
+                message,
+            } if status < 500 => StsError::Denied {
+                action,
+                role_arn: role_arn.to_string(),
+                code,
+                message,
             },
-            SdkError::DispatchFailure(_) => StsError::Unreachable {
-                endpoint,
-                message: crate::error::source_chain(err),
-            },
-            SdkError::ServiceError(se) => {
-                let status = se.raw().status().as_u16();
-                let code = se.err().code().unwrap_or("").to_string();
-                let message = se.err().message().unwrap_or("").to_string();
-                if status < 500 {
-                    StsError::Denied {
-                        action,
-                        role_arn: role_arn.to_string(),
-                        code,
-                        message,
-                    }
-                } else {
-                    StsError::Service(format!("{code} (HTTP {status}): {message}"))
-                }
-            }
-            _ => StsError::Service(crate::error::source_chain(err)),
+            CallError::Service {
+                status,
+                code,
+                message,
+            } => StsError::Service(format!("{code} (HTTP {status}): {message}")),
+            CallError::Other(message) => StsError::Service(message),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 
-use crate::aws;
+use crate::aws::{self, CallError};
 use crate::secret::Secret;
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -221,23 +221,23 @@ impl Oidc {
         err: &SdkError<E>,
     ) -> OidcError {
         let endpoint = self.endpoint.clone();
-        match err {
-            SdkError::TimeoutError(_) => OidcError::Timeout {
+        match aws::call_error(err) {
+            CallError::Timeout => OidcError::Timeout {
                 endpoint,
                 timeout: self.timeout,
             },
-            SdkError::DispatchFailure(d) if d.is_timeout() => OidcError::Timeout {
-                endpoint,
-                timeout: self.timeout,
-            },
-            SdkError::DispatchFailure(_) => OidcError::Unreachable {
-                endpoint,
-                message: crate::error::source_chain(err),
-            },
-            SdkError::ServiceError(se) => {
-                let code = se.err().code().unwrap_or("");
-                let msg = se.err().message().unwrap_or(code).to_string();
-                match code {
+            CallError::Unreachable(message) => OidcError::Unreachable { endpoint, message },
+            CallError::Service {
+                status,
+                code,
+                message,
+            } => {
+                let msg = if message.is_empty() {
+                    code.clone()
+                } else {
+                    message
+                };
+                match code.as_str() {
                     "AuthorizationPendingException" | "authorization_pending" => OidcError::Pending,
                     "SlowDownException" | "slow_down" => OidcError::SlowDown,
                     "ExpiredTokenException" | "expired_token" => OidcError::Expired(msg),
@@ -246,13 +246,10 @@ impl Oidc {
                     "InvalidClientException" | "invalid_client" | "UnauthorizedClientException" => {
                         OidcError::InvalidClient(msg)
                     }
-                    _ => OidcError::Service(format!(
-                        "{code} (HTTP {}): {msg}",
-                        se.raw().status().as_u16()
-                    )),
+                    _ => OidcError::Service(format!("{code} (HTTP {status}): {msg}")),
                 }
             }
-            _ => OidcError::Service(crate::error::source_chain(err)),
+            CallError::Other(message) => OidcError::Service(message),
         }
     }
 }

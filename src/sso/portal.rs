@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 
-use crate::aws;
+use crate::aws::{self, CallError};
 use crate::credentials::Credentials;
 use crate::secret::Secret;
 
@@ -96,28 +96,20 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     role: &str,
 ) -> PortalError {
     let endpoint = endpoint.to_string();
-    match err {
-        SdkError::TimeoutError(_) => PortalError::Timeout { endpoint, timeout },
-        SdkError::DispatchFailure(d) => {
-            if d.is_timeout() {
-                PortalError::Timeout { endpoint, timeout }
-            } else {
-                PortalError::Unreachable {
-                    endpoint,
-                    message: crate::error::source_chain(err),
-                }
-            }
-        }
-        SdkError::ServiceError(se) => {
-            let status = se.raw().status().as_u16();
-            let code = se.err().code().unwrap_or("");
-            let message = se.err().message().unwrap_or(code).to_string();
-            let message = if message.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                message
+    match aws::call_error(err) {
+        CallError::Timeout => PortalError::Timeout { endpoint, timeout },
+        CallError::Unreachable(message) => PortalError::Unreachable { endpoint, message },
+        CallError::Service {
+            status,
+            code,
+            message,
+        } => {
+            let message = match (message.is_empty(), code.is_empty()) {
+                (false, _) => message,
+                (true, false) => code.clone(),
+                (true, true) => format!("HTTP {status}"),
             };
-            match (status, code) {
+            match (status, code.as_str()) {
                 (401, _) | (_, "UnauthorizedException") => PortalError::Unauthorized { message },
                 (403 | 404, _) | (_, "ForbiddenException" | "ResourceNotFoundException") => {
                     PortalError::Denied {
@@ -131,8 +123,6 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
                 },
             }
         }
-        _ => PortalError::Service {
-            message: crate::error::source_chain(err),
-        },
+        CallError::Other(message) => PortalError::Service { message },
     }
 }
