@@ -13,7 +13,7 @@ use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::secret::Secret;
 use crate::sso::portal::{self, PortalError};
-use crate::sso::session::{LoginPolicy, Session, login_command};
+use crate::sso::session::{LoginPolicy, Session, describe, login_command};
 use crate::timefmt;
 use crate::{aws, process, role_cache, sts, vlog};
 
@@ -469,13 +469,6 @@ fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Creden
             format!("profile `{profile}` sets credential_source = {other}, which is not a credential source"),
         )
         .hint("use Environment, Ec2InstanceMetadata or EcsContainer (ssox runs only Environment)")),
-    }
-}
-
-fn describe(sso: &SsoProfile) -> String {
-    match &sso.session_name {
-        Some(s) => format!("sso-session `{s}` (profile `{}`)", sso.profile),
-        None => format!("profile `{}` ({})", sso.profile, sso.start_url),
     }
 }
 

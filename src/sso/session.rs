@@ -40,7 +40,8 @@ pub struct Session<'a> {
     pub timeout: std::time::Duration,
 }
 
-fn describe(sso: &SsoProfile) -> String {
+/// How messages name an SSO login: its sso-session, or a legacy profile and its start URL.
+pub fn describe(sso: &SsoProfile) -> String {
     match &sso.session_name {
         Some(s) => format!("sso-session `{s}` (profile `{}`)", sso.profile),
         None => format!("profile `{}` ({})", sso.profile, sso.start_url),
