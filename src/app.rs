@@ -374,12 +374,10 @@ fn login(cmd: &LoginCmd, env: Env) -> Result<i32, Error> {
     let sso = sso_target(&set, &settings, cmd.target.sso_session.as_deref())?;
     let selected = set.profile(&settings.profile);
     let policy = LoginPolicy::Allowed(opts.clone());
-    let oidc_endpoint = match selected {
-        Some(p) => crate::endpoints::configured(Service::SsoOidc, &settings.env, &set, Some(p)),
-        None => crate::endpoints::configured(Service::SsoOidc, &settings.env, &set, None),
-    }
-    .map_err(|e| Error::new(Exit::Config, e.to_string()))?
-    .map(|e| e.url);
+    let oidc_endpoint =
+        crate::endpoints::configured(Service::SsoOidc, &settings.env, &set, selected)
+            .map_err(|e| Error::new(Exit::Config, e.to_string()))?
+            .map(|e| e.url);
     let session = Session {
         env: &settings.env,
         sso: &sso,
