@@ -132,12 +132,19 @@ impl Settings {
             }
             None => Output::Exec,
         };
+        // Printing credentials is what a credential_process does; botocore runs one with
+        // the user's terminal as stdin but stderr captured, where no one would see a login's
+        // URL or code. So there, only a terminal on stderr counts.
+        let interactive = match output {
+            Output::Print { .. } => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            Output::Exec | Output::WriteOnly => crate::term::interactive(),
+        };
         Self {
             profile: profile_name(args.profile.as_deref(), &env),
             paths: FilePaths::from_env(&env),
             region: args.region.filter(|r| !r.is_empty()),
             program: args.program,
-            policy: login_policy(args.no_login, crate::term::interactive(), opts),
+            policy: login_policy(args.no_login, interactive, opts),
             output,
             credentials_file_profile: args.credentials_file_profile,
             force: args.force,

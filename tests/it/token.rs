@@ -501,3 +501,16 @@ fn a_rejected_cached_registration_is_replaced_once() {
     .unwrap();
     assert_ne!(reg["clientId"], "client-unknown");
 }
+
+#[test]
+fn a_credential_process_call_with_captured_stderr_never_logs_in() {
+    // botocore runs credential_process with the user's terminal as stdin but captures stderr.
+    let mut t = TestEnv::dev();
+    t.with_fake_browser();
+    let run = t.program_on_terminal(
+        "sh",
+        &["-c", &format!("exec {SSOX} -p dev --json 2>/dev/null")],
+    );
+    assert_eq!(run.code, Some(77), "{}", run.stdout);
+    assert_eq!(t.fake.total_requests(), 0);
+}

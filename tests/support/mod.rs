@@ -187,16 +187,25 @@ impl TestEnv {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let cmd = self.cmd(args);
+        let args: Vec<std::ffi::OsString> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        self.program_on_terminal(SSOX, &args)
+    }
+
+    /// Runs any program on a pseudo-terminal with this env's variables.
+    pub fn program_on_terminal<S: AsRef<OsStr>>(&self, program: &str, args: &[S]) -> Run {
+        let env_source = self.cmd(std::iter::empty::<&str>());
         let mut c = Command::new("python3");
         c.arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/support/pty_run.py"
         ))
-        .arg(SSOX)
-        .args(cmd.get_args());
+        .arg(program)
+        .args(args);
         c.env_clear();
-        for (k, v) in cmd.get_envs() {
+        for (k, v) in env_source.get_envs() {
             if let Some(v) = v {
                 c.env(k, v);
             }
