@@ -20,13 +20,13 @@ pub fn moto_url() -> &'static str {
             let mut child = Command::new("sh")
                 .args([
                     "-c",
-                    "moto_server -H 127.0.0.1 -p 0 & pid=$!; cat >/dev/null; kill $pid",
+                    "python3 -m moto.server -H 127.0.0.1 -p 0 & pid=$!; cat >/dev/null; kill $pid",
                 ])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
-                .expect("moto_server (pip install 'moto[server]')");
+                .expect("sh for moto (pip install 'moto[server]')");
             let stdin = child.stdin.take().unwrap();
             let mut err = BufReader::new(child.stderr.take().unwrap());
             let mut seen = String::new();
@@ -34,7 +34,7 @@ pub fn moto_url() -> &'static str {
                 let mut line = String::new();
                 assert!(
                     err.read_line(&mut line).unwrap() > 0,
-                    "moto_server did not start: {seen}"
+                    "moto's server did not start (pip install 'moto[server]'): {seen}"
                 );
                 seen.push_str(&line);
                 if let Some(i) = line.find("http://127.0.0.1:") {
