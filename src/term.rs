@@ -18,15 +18,13 @@ pub fn verbose_enabled() -> bool {
     VERBOSITY.load(Ordering::Relaxed) > 0
 }
 
-/// A `-v` line with the milliseconds since start. Callers pass no secrets: everything that
-/// could be one is a `Secret` and prints as `***`.
+/// A `-v` line with the milliseconds since start (call through `vlog!`, which checks `-v`).
+/// Callers pass no secrets: everything that could be one is a `Secret` and prints as `***`.
 pub fn verbose(args: std::fmt::Arguments<'_>) {
-    if verbose_enabled() {
-        let ms = START
-            .get()
-            .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
-        eprintln!("ssox: [{ms:7.1} ms] {args}");
-    }
+    let ms = START
+        .get()
+        .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
+    eprintln!("ssox: [{ms:7.1} ms] {args}");
 }
 
 /// A notice the user should always see.
@@ -36,7 +34,13 @@ pub fn notice(args: std::fmt::Arguments<'_>) {
 
 #[macro_export]
 macro_rules! vlog {
-    ($($arg:tt)*) => { $crate::term::verbose(format_args!($($arg)*)) };
+    // The check comes first so that the arguments (paths, chain descriptions) are only
+    // computed under -v: the warm path pays nothing for its log lines.
+    ($($arg:tt)*) => {
+        if $crate::term::verbose_enabled() {
+            $crate::term::verbose(format_args!($($arg)*))
+        }
+    };
 }
 
 #[macro_export]
