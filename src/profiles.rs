@@ -78,13 +78,7 @@ pub fn last_hop_cache(chain: &Chain) -> Option<String> {
             .duration_seconds
             .as_deref()
             .and_then(|d| d.parse().ok());
-        return Some(role_cache::role_file_name(&role_cache::RoleKey {
-            duration_seconds: duration,
-            external_id: role.external_id.as_deref(),
-            role_arn: &role.role_arn,
-            session_name: role.session_name.as_deref(),
-            serial_number: role.mfa_serial.as_deref(),
-        }));
+        return Some(role_cache::assume_role_file_name(role, duration));
     }
     match &chain.base {
         Base::Sso(s) => Some(role_cache::sso_file_name(
@@ -96,13 +90,10 @@ pub fn last_hop_cache(chain: &Chain) -> Option<String> {
             role_arn,
             session_name,
             ..
-        } => Some(role_cache::role_file_name(&role_cache::RoleKey {
-            duration_seconds: None,
-            external_id: None,
+        } => Some(role_cache::web_identity_file_name(
             role_arn,
-            session_name: session_name.as_deref(),
-            serial_number: None,
-        })),
+            session_name.as_deref(),
+        )),
         _ => None,
     }
 }

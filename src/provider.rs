@@ -153,13 +153,6 @@ impl<'a> RolePlan<'a> {
                 })
             })
             .transpose()?;
-        let key = role_cache::RoleKey {
-            duration_seconds: duration,
-            external_id: role.external_id.as_deref(),
-            role_arn: &role.role_arn,
-            session_name: role.session_name.as_deref(),
-            serial_number: role.mfa_serial.as_deref(),
-        };
         Ok(Self {
             role,
             session_name: role
@@ -167,7 +160,8 @@ impl<'a> RolePlan<'a> {
                 .clone()
                 .unwrap_or_else(|| default_session_name(ctx.env)),
             duration,
-            cache_path: role_cache::cache_dir(ctx.env).join(role_cache::role_file_name(&key)),
+            cache_path: role_cache::cache_dir(ctx.env)
+                .join(role_cache::assume_role_file_name(role, duration)),
         })
     }
 }
@@ -397,14 +391,8 @@ fn web_identity(
     session_name: Option<&str>,
     min_ttl: i64,
 ) -> Result<Credentials, Error> {
-    let key = role_cache::RoleKey {
-        duration_seconds: None,
-        external_id: None,
-        role_arn,
-        session_name,
-        serial_number: None,
-    };
-    let cache_path = role_cache::cache_dir(ctx.env).join(role_cache::role_file_name(&key));
+    let cache_path = role_cache::cache_dir(ctx.env)
+        .join(role_cache::web_identity_file_name(role_arn, session_name));
     if !ctx.refresh
         && let Some(c) = cached_for(ctx, &cache_path, min_ttl)
     {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::resolve::SsoProfile;
+use crate::config::resolve::{AssumeRole, SsoProfile};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::secret::Secret;
@@ -99,23 +99,45 @@ pub fn cache_dir(env: &Env) -> PathBuf {
 /// The arguments that name an AssumeRole (or web identity) cache entry, as botocore's
 /// `BaseAssumeRoleCredentialFetcher` builds them; a generated session name is left out.
 #[derive(Serialize)]
-pub struct RoleKey<'a> {
+struct RoleKey<'a> {
     #[serde(rename = "DurationSeconds", skip_serializing_if = "Option::is_none")]
-    pub duration_seconds: Option<i32>,
+    duration_seconds: Option<i32>,
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<&'a str>,
+    external_id: Option<&'a str>,
     #[serde(rename = "RoleArn")]
-    pub role_arn: &'a str,
+    role_arn: &'a str,
     #[serde(rename = "RoleSessionName", skip_serializing_if = "Option::is_none")]
-    pub session_name: Option<&'a str>,
+    session_name: Option<&'a str>,
     #[serde(rename = "SerialNumber", skip_serializing_if = "Option::is_none")]
-    pub serial_number: Option<&'a str>,
+    serial_number: Option<&'a str>,
 }
 
 /// `sha1(json.dumps(args, sort_keys=True))`: Python's default separators, field order sorted.
-pub fn role_file_name(key: &RoleKey<'_>) -> String {
+fn role_file_name(key: &RoleKey<'_>) -> String {
     let json = crate::pyjson::dumps(key).unwrap_or_default();
     format!("{}.json", sha1_smol::Sha1::from(json).hexdigest())
+}
+
+/// The entry an AssumeRole hop is cached under (`duration`: its parsed duration_seconds).
+pub fn assume_role_file_name(role: &AssumeRole, duration: Option<i32>) -> String {
+    role_file_name(&RoleKey {
+        duration_seconds: duration,
+        external_id: role.external_id.as_deref(),
+        role_arn: &role.role_arn,
+        session_name: role.session_name.as_deref(),
+        serial_number: role.mfa_serial.as_deref(),
+    })
+}
+
+/// The entry AssumeRoleWithWebIdentity is cached under.
+pub fn web_identity_file_name(role_arn: &str, session_name: Option<&str>) -> String {
+    role_file_name(&RoleKey {
+        duration_seconds: None,
+        external_id: None,
+        role_arn,
+        session_name,
+        serial_number: None,
+    })
 }
 
 #[derive(Serialize)]
