@@ -125,22 +125,7 @@ fn error_body(code: &str, message: &str) -> String {
 
 /// The container-credentials JSON the SDKs expect.
 pub fn credentials_body(c: &Credentials) -> String {
-    let mut m = serde_json::Map::new();
-    m.insert("AccessKeyId".into(), c.access_key_id.expose().into());
-    m.insert(
-        "SecretAccessKey".into(),
-        c.secret_access_key.expose().into(),
-    );
-    if let Some(t) = &c.session_token {
-        m.insert("Token".into(), t.expose().into());
-    }
-    if let Some(e) = c.expiration {
-        m.insert("Expiration".into(), timefmt::format_rfc3339(e).into());
-    }
-    if let Some(a) = &c.account_id {
-        m.insert("AccountId".into(), a.clone().into());
-    }
-    serde_json::Value::Object(m).to_string()
+    serde_json::Value::Object(crate::output::json_fields(c, "Token")).to_string()
 }
 
 /// Serves requests until the process ends. `current` is what was fetched before PROGRAM

@@ -111,22 +111,8 @@ pub fn render(format: Format, creds: &Credentials, region: Option<&str>, pretty:
 
 /// credential_process output: `Version` 1 and the credentials, `Expiration` in RFC 3339 `Z`.
 pub fn process_json(creds: &Credentials, pretty: bool) -> String {
-    let mut m = serde_json::Map::new();
+    let mut m = json_fields(creds, "SessionToken");
     m.insert("Version".into(), 1.into());
-    m.insert("AccessKeyId".into(), creds.access_key_id.expose().into());
-    m.insert(
-        "SecretAccessKey".into(),
-        creds.secret_access_key.expose().into(),
-    );
-    if let Some(t) = &creds.session_token {
-        m.insert("SessionToken".into(), t.expose().into());
-    }
-    if let Some(e) = creds.expiration {
-        m.insert("Expiration".into(), timefmt::format_rfc3339(e).into());
-    }
-    if let Some(a) = &creds.account_id {
-        m.insert("AccountId".into(), a.clone().into());
-    }
     let v = serde_json::Value::Object(m);
     let mut s = if pretty {
         serde_json::to_string_pretty(&v)
@@ -136,6 +122,30 @@ pub fn process_json(creds: &Credentials, pretty: bool) -> String {
     .unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The credential fields every JSON consumer reads; only the session token's key differs
+/// (`SessionToken` for credential_process, `Token` for the container endpoint).
+pub fn json_fields(
+    creds: &Credentials,
+    token_key: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("AccessKeyId".into(), creds.access_key_id.expose().into());
+    m.insert(
+        "SecretAccessKey".into(),
+        creds.secret_access_key.expose().into(),
+    );
+    if let Some(t) = &creds.session_token {
+        m.insert(token_key.into(), t.expose().into());
+    }
+    if let Some(e) = creds.expiration {
+        m.insert("Expiration".into(), timefmt::format_rfc3339(e).into());
+    }
+    if let Some(a) = &creds.account_id {
+        m.insert("AccountId".into(), a.clone().into());
+    }
+    m
 }
 
 #[cfg(test)]
