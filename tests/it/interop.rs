@@ -1,31 +1,10 @@
 //! Real peers: botocore (the AWS SDK for Python, which the AWS CLI embeds) reads and
 //! refreshes what ssox writes, and ssox uses what botocore wrote.
 
-use std::process::Command;
-
 use crate::support::*;
 
-fn botocore(t: &TestEnv, script: &str, args: &[&str]) -> String {
-    let out = Command::new("python3")
-        .arg(format!(
-            "{}/tests/support/{script}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .args(args)
-        .env_clear()
-        .env("HOME", t.home())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", t.fake.url())
-        .env("AWS_ENDPOINT_URL_SSO", t.fake.url())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+fn botocore_token(t: &TestEnv, profile: &str) -> String {
+    t.python("botocore_token.py", &[profile]).trim().to_string()
 }
 
 #[test]
@@ -42,7 +21,7 @@ fn botocore_refreshes_a_token_ssox_wrote_and_ssox_uses_the_one_botocore_wrote() 
     assert_eq!(t.fake.count("CreateToken"), 1);
 
     t.fake.set_token_ttl(8 * 3600);
-    let botocore_token = botocore(&t, "botocore_token.py", &["dev"]);
+    let botocore_token = botocore_token(&t, "dev");
     assert_eq!(
         t.fake.count("CreateToken"),
         2,
@@ -68,7 +47,7 @@ fn botocore_reads_a_token_ssox_refreshed() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(botocore(&t, "botocore_token.py", &["dev"]), refreshed);
+    assert_eq!(botocore_token(&t, "dev"), refreshed);
     assert_eq!(
         t.fake.count("CreateToken"),
         1,

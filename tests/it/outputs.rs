@@ -23,27 +23,7 @@ fn bash(script: &str, file: &std::path::Path) -> String {
 }
 
 fn botocore_creds(t: &TestEnv, profile: &str) -> Vec<String> {
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/botocore_creds.py"
-        ))
-        .arg(profile)
-        .env_clear()
-        .env("HOME", t.home())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SSO", t.fake.url())
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", t.fake.url())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    t.python("botocore_creds.py", &[profile])
         .lines()
         .map(String::from)
         .collect()

@@ -214,6 +214,31 @@ impl TestEnv {
         Run::from(c.stdin(Stdio::null()).output().unwrap())
     }
 
+    /// Runs a Python helper from tests/support (botocore as a real peer) in this HOME, with
+    /// the fake's endpoints; returns its stdout, failing the test if it failed.
+    pub fn python(&self, script: &str, args: &[&str]) -> String {
+        let out = Command::new("python3")
+            .arg(format!(
+                "{}/tests/support/{script}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .args(args)
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{script} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     /// Sets a variable for every command this env runs.
     pub fn var(&mut self, k: &str, v: &str) -> &mut Self {
         self.vars.push((k.into(), v.into()));
