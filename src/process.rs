@@ -20,7 +20,8 @@ pub const CHAIN_VAR: &str = "SSOX_CREDENTIAL_PROCESS_CHAIN";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("cannot parse credential_process `{0}`: unterminated quote")]
+    /// Names only the program: the rest of the command line may hold a secret.
+    #[error("cannot parse the credential_process of `{0}`: unterminated quote")]
     Split(String),
     #[error("credential_process is empty")]
     Empty,
@@ -40,6 +41,11 @@ pub enum ProcessError {
         "profile `{profile}` loops: its credential_process runs ssox for a profile already being resolved ({chain})"
     )]
     Loop { profile: String, chain: String },
+}
+
+/// The first word of a command line, for messages.
+fn program_name(cmd: &str) -> String {
+    cmd.split_whitespace().next().unwrap_or("").to_string()
 }
 
 /// POSIX shell word splitting (what Python's `shlex.split` does for botocore).
@@ -62,7 +68,7 @@ pub fn split(cmd: &str) -> Result<Vec<String>, ProcessError> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(c) => cur.push(c),
-                        None => return Err(ProcessError::Split(cmd.to_string())),
+                        None => return Err(ProcessError::Split(program_name(cmd))),
                     }
                 }
             }
@@ -78,10 +84,10 @@ pub fn split(cmd: &str) -> Result<Vec<String>, ProcessError> {
                                 cur.push('\\');
                                 cur.push(c);
                             }
-                            None => return Err(ProcessError::Split(cmd.to_string())),
+                            None => return Err(ProcessError::Split(program_name(cmd))),
                         },
                         Some(c) => cur.push(c),
-                        None => return Err(ProcessError::Split(cmd.to_string())),
+                        None => return Err(ProcessError::Split(program_name(cmd))),
                     }
                 }
             }
@@ -249,7 +255,8 @@ mod tests {
             ["/bin/tool", "--name", "my profile", "x y", "a b"]
         );
         assert_eq!(split(r#""a\"b" '' x"#).unwrap(), ["a\"b", "", "x"]);
-        assert!(split("tool 'unterminated").is_err());
+        let e = split("tool --key 'SECRETVALUE").unwrap_err().to_string();
+        assert!(e.contains("`tool`") && !e.contains("SECRETVALUE"), "{e}");
         assert!(split("").unwrap().is_empty());
     }
 
