@@ -1,12 +1,16 @@
 //! The command line, declared with clap derive. Doc comments here are the help text, the man
 //! page and the completions; no logic lives in this file.
 
-use std::ffi::OsString;
-use std::time::Duration;
-
 use clap::{ArgAction, Args, Parser, Subcommand};
+use std::ffi::OsString;
 
 use crate::error::EXIT_STATUS_TABLE;
+use crate::timefmt::Span;
+
+/// How long a credential_process may run, unless `--process-timeout` says otherwise.
+pub const PROCESS_TIMEOUT: Span = Span(std::time::Duration::from_mins(5));
+/// How long to wait for a person (a login, an MFA code), unless `--login-timeout` says.
+pub const LOGIN_TIMEOUT: Span = Span(std::time::Duration::from_mins(10));
 
 const EXAMPLES: &str = "\
 Examples:
@@ -25,10 +29,6 @@ Examples:
   ssox completions bash > ~/.local/share/bash-completion/completions/ssox
   ssox -p dev -v -- aws sts get-caller-identity
                                         show each step on stderr";
-
-fn duration(s: &str) -> Result<Duration, String> {
-    crate::timefmt::parse_duration(s)
-}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -150,8 +150,8 @@ pub struct RunArgs {
     pub force: bool,
 
     /// Reuse cached role credentials only if they last at least this long (e.g. 50m) [default: 15m]
-    #[arg(long, value_name = "DURATION", value_parser = duration)]
-    pub min_ttl: Option<Duration>,
+    #[arg(long, value_name = "DURATION")]
+    pub min_ttl: Option<Span>,
 
     /// Ignore cached role credentials and fetch new ones
     #[arg(long)]
@@ -167,8 +167,8 @@ pub struct RunArgs {
     pub mfa_token: Option<String>,
 
     /// How long a profile's credential_process may run
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
-    pub process_timeout: Duration,
+    #[arg(long, value_name = "DURATION", default_value_t = PROCESS_TIMEOUT)]
+    pub process_timeout: Span,
 
     #[command(flatten)]
     pub login: LoginArgs,
@@ -190,8 +190,8 @@ pub struct LoginArgs {
     pub no_browser: bool,
 
     /// How long to wait for the login to be approved (e.g. 10m, 90s)
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
-    pub login_timeout: Duration,
+    #[arg(long, value_name = "DURATION", default_value_t = LOGIN_TIMEOUT)]
+    pub login_timeout: Span,
 }
 
 /// Which SSO session to act on.

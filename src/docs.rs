@@ -10,7 +10,7 @@ mod tests {
     use clap::CommandFactory;
 
     use crate::cli::Cli;
-    use crate::completions;
+    use crate::commands::completions;
     use crate::error::EXIT_STATUS_TABLE;
 
     const REGENERATE: &str = "UPDATE_GENERATED=1 cargo test --locked generated_files";

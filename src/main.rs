@@ -1,38 +1,32 @@
 //! ssox: run programs with AWS IAM Identity Center (SSO) role credentials.
 //!
-//! `main` only parses, runs the pipeline and turns an error into one line and an exit code.
+//! `main` only parses the command line, hands it to the command it names, and turns an error
+//! into one line and an exit code. ARCHITECTURE.md maps the layers below.
 
-mod app;
 mod aws;
 mod browser;
-mod child_env;
+mod child;
 mod cli;
-mod completions;
+mod commands;
 mod config;
 mod credentials;
 mod docs;
-mod doctor;
-mod endpoints;
 mod env;
 mod error;
-mod exec;
 mod fsutil;
 mod lock;
 mod output;
-mod process;
-mod profiles;
 mod provider;
 mod pyjson;
-mod role_cache;
 mod secret;
-mod server;
 mod settings;
 mod sso;
-mod sts;
 mod term;
 mod timefmt;
 
 use clap::Parser;
+
+use crate::cli::Command;
 
 fn main() {
     let cli = match cli::Cli::try_parse() {
@@ -54,7 +48,17 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let code = match app::run(cli, env::Env::from_process()) {
+    term::set_verbosity(cli.verbose);
+    let env = env::Env::from_process();
+    let result = match cli.command {
+        Some(Command::Login(cmd)) => commands::login::run(&cmd, env),
+        Some(Command::Logout(cmd)) => commands::logout::run(&cmd, env),
+        Some(Command::Profiles(cmd)) => commands::profiles::run(&cmd, env),
+        Some(Command::Doctor(cmd)) => commands::doctor::run(&cmd, env),
+        Some(Command::Completions(cmd)) => commands::completions::run(&cmd),
+        None => commands::run::run(cli.run, env),
+    };
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("ssox: {e}");

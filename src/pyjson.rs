@@ -90,9 +90,17 @@ pub fn dumps<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
     to_bytes(value, false)
 }
 
-/// `json.dumps(value, separators=(',', ':'))`.
-pub fn dumps_compact<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
-    to_bytes(value, true)
+/// A cache file name as the AWS CLI derives one from a key: `sha1(json.dumps(key))` in hex,
+/// plus `.json` (`compact`: with `separators=(',', ':')`). A key that cannot be serialised is a bug, never the hash of nothing (which
+/// would name a file shared with other keys).
+pub fn sha1_file_name<T: Serialize>(key: &T, compact: bool) -> Result<String, crate::error::Error> {
+    let bytes = to_bytes(key, compact).map_err(|e| {
+        crate::error::Error::new(
+            crate::error::Exit::Internal,
+            format!("cannot compute a cache file name: {e}"),
+        )
+    })?;
+    Ok(format!("{}.json", sha1_smol::Sha1::from(bytes).hexdigest()))
 }
 
 #[cfg(test)]
@@ -109,7 +117,7 @@ mod tests {
             r#"{"a": [1, null, true], "b": "x/\u00e9\ud83d\ude00\n\u0001"}"#
         );
         assert_eq!(
-            String::from_utf8(dumps_compact(&v).unwrap()).unwrap(),
+            String::from_utf8(to_bytes(&v, true).unwrap()).unwrap(),
             r#"{"a":[1,null,true],"b":"x/\u00e9\ud83d\ude00\n\u0001"}"#
         );
     }

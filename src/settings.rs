@@ -1,36 +1,127 @@
-//! Settings: the command line merged with the environment into the values the pipeline
-//! needs (which profile, which files, which region, what to run). Pure.
+//! Settings: the command line merged with the environment into what the commands act on.
+//! [`Common`] is what every command shares (which profile, and why; where the files are; the
+//! environment). [`Run`] is what running, printing or writing credentials adds. [`Fetch`] is
+//! how credentials are fetched, with defaults that clap shows in `--help`. The policy for
+//! starting a login by itself and the login's own options live here as well, because the
+//! command line produces them.
+//!
+//! Not pure: [`Run::new`] reads whether stdin and stderr are terminals, and the working
+//! directory, once, so nothing below has to.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::cli::{LoginArgs, RunArgs};
+use crate::cli::{LOGIN_TIMEOUT, LoginArgs, PROCESS_TIMEOUT, RunArgs};
 use crate::config::FilePaths;
 use crate::env::Env;
 use crate::output::Format;
-use crate::sso::login::LoginOptions;
-use crate::sso::session::LoginPolicy;
+/// Cached role credentials are reused only while at least this long remains (the AWS CLI's
+/// rule); `--min-ttl` can ask for more, never for less.
+pub const MIN_TTL: i64 = 15 * 60;
 
-/// `-p`, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else `default` (the AWS CLI v2's order).
-pub fn profile_name(cli: Option<&str>, env: &Env) -> String {
-    cli.filter(|p| !p.is_empty())
-        .or_else(|| env.get("AWS_PROFILE"))
-        .or_else(|| env.get("AWS_DEFAULT_PROFILE"))
-        .unwrap_or("default")
-        .to_string()
+/// Where the profile name came from: error messages say it, and only `Default` lets the
+/// picker step in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSource {
+    Flag,
+    AwsProfile,
+    AwsDefaultProfile,
+    Default,
 }
 
-pub fn login_options(args: &LoginArgs, redirect_port: Option<u16>) -> LoginOptions {
-    LoginOptions {
-        use_device_code: args.use_device_code,
-        no_browser: args.no_browser,
-        redirect_port,
-        timeout: args.login_timeout,
+impl ProfileSource {
+    /// How messages name the source, e.g. "from AWS_PROFILE".
+    pub fn describe(self) -> &'static str {
+        match self {
+            ProfileSource::Flag => "given with -p",
+            ProfileSource::AwsProfile => "from AWS_PROFILE",
+            ProfileSource::AwsDefaultProfile => "from AWS_DEFAULT_PROFILE",
+            ProfileSource::Default => "the default",
+        }
     }
 }
 
-/// ssox starts a login by itself only where a person can answer it: stdin or stderr is a
-/// terminal, and `--no-login` was not given.
+/// `-p`, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else `default` (the AWS CLI v2's order).
+pub fn profile_name(cli: Option<&str>, env: &Env) -> (String, ProfileSource) {
+    if let Some(p) = cli.filter(|p| !p.is_empty()) {
+        return (p.to_string(), ProfileSource::Flag);
+    }
+    if let Some(p) = env.get("AWS_PROFILE") {
+        return (p.to_string(), ProfileSource::AwsProfile);
+    }
+    if let Some(p) = env.get("AWS_DEFAULT_PROFILE") {
+        return (p.to_string(), ProfileSource::AwsDefaultProfile);
+    }
+    ("default".to_string(), ProfileSource::Default)
+}
+
+/// What every command shares.
+#[derive(Debug)]
+pub struct Common {
+    pub profile: String,
+    pub profile_source: ProfileSource,
+    pub paths: FilePaths,
+    pub env: Env,
+}
+
+impl Common {
+    pub fn new(profile: Option<&str>, env: Env) -> Self {
+        let (profile, profile_source) = profile_name(profile, &env);
+        Self {
+            profile,
+            profile_source,
+            paths: FilePaths::from_env(&env),
+            env,
+        }
+    }
+}
+
+/// How a login runs, whether asked for (`ssox login`) or started because none was cached.
+#[derive(Debug, Clone)]
+pub struct LoginOptions {
+    pub use_device_code: bool,
+    pub no_browser: bool,
+    pub redirect_port: Option<u16>,
+    /// How long to wait for the user, in all.
+    pub timeout: Duration,
+}
+
+impl LoginOptions {
+    pub fn new(args: &LoginArgs, redirect_port: Option<u16>) -> Self {
+        Self {
+            use_device_code: args.use_device_code,
+            no_browser: args.no_browser,
+            redirect_port,
+            timeout: args.login_timeout.0,
+        }
+    }
+}
+
+impl Default for LoginOptions {
+    /// What a login does when no option changes it.
+    fn default() -> Self {
+        Self {
+            use_device_code: false,
+            no_browser: false,
+            redirect_port: None,
+            timeout: LOGIN_TIMEOUT.0,
+        }
+    }
+}
+
+/// Whether ssox may start a login by itself.
+#[derive(Debug, Clone)]
+pub enum LoginPolicy {
+    /// No terminal, or `--no-login`: fail with the command to run instead.
+    Never {
+        reason: &'static str,
+    },
+    Allowed(LoginOptions),
+}
+
+/// ssox starts a login by itself only where a person can answer it (`interactive`), and not
+/// with `--no-login`.
 pub fn login_policy(no_login: bool, interactive: bool, opts: LoginOptions) -> LoginPolicy {
     if no_login {
         LoginPolicy::Never {
@@ -43,6 +134,39 @@ pub fn login_policy(no_login: bool, interactive: bool, opts: LoginOptions) -> Lo
     } else {
         LoginPolicy::Allowed(opts)
     }
+}
+
+/// How credentials are fetched: what a run sets on the command line, and what `doctor
+/// --check` uses as it is.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    /// Seconds cached role credentials must still last to be reused.
+    pub min_ttl: i64,
+    /// Ignore cached role credentials (`--refresh`).
+    pub refresh: bool,
+    pub mfa_token: Option<String>,
+    /// How long a credential_process may run.
+    pub process_timeout: Duration,
+    /// How long to wait for a person to answer a prompt (the login timeout).
+    pub prompt_timeout: Duration,
+}
+
+impl Default for Fetch {
+    fn default() -> Self {
+        Self {
+            min_ttl: MIN_TTL,
+            refresh: false,
+            mfa_token: None,
+            process_timeout: PROCESS_TIMEOUT.0,
+            prompt_timeout: LOGIN_TIMEOUT.0,
+        }
+    }
+}
+
+/// `--min-ttl`, never below the AWS CLI's 15 minutes.
+pub fn min_ttl(flag: Option<Duration>) -> i64 {
+    let asked = flag.map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    asked.max(MIN_TTL)
 }
 
 /// What to do with the credentials.
@@ -58,61 +182,24 @@ pub enum Output {
     WriteOnly,
 }
 
+/// What running, printing or writing credentials adds to [`Common`].
 #[derive(Debug)]
-pub struct Settings {
-    pub profile: String,
-    pub paths: FilePaths,
+pub struct Run {
+    pub common: Common,
+    /// `--region`.
     pub region: Option<String>,
     pub program: Vec<OsString>,
+    pub cwd: PathBuf,
     pub policy: LoginPolicy,
     pub output: Output,
     pub credentials_file_profile: Option<String>,
     pub force: bool,
-    /// Seconds cached role credentials must still last to be reused.
-    pub min_ttl: i64,
-    pub refresh: bool,
     pub server: bool,
-    pub mfa_token: Option<String>,
-    pub process_timeout: std::time::Duration,
-    /// How long to wait for a person: logins, MFA prompts.
-    pub login_timeout: std::time::Duration,
-    pub env: Env,
-    pub cwd: PathBuf,
+    pub fetch: Fetch,
 }
 
-/// `--min-ttl`, never below the AWS CLI's 15 minutes.
-pub fn min_ttl(flag: Option<std::time::Duration>) -> i64 {
-    let asked = flag.map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    asked.max(crate::role_cache::MIN_REMAINING)
-}
-
-impl Settings {
-    /// Settings for `login`/`logout`, which run no program.
-    pub fn for_target(profile: Option<&str>, env: Env) -> Self {
-        Self {
-            profile: profile_name(profile, &env),
-            paths: FilePaths::from_env(&env),
-            region: None,
-            program: Vec::new(),
-            policy: LoginPolicy::Never {
-                reason: "not running a program",
-            },
-            output: Output::WriteOnly,
-            credentials_file_profile: None,
-            force: false,
-            min_ttl: min_ttl(None),
-            refresh: false,
-            server: false,
-            mfa_token: None,
-            process_timeout: std::time::Duration::from_mins(5),
-            login_timeout: std::time::Duration::from_mins(10),
-            cwd: PathBuf::from("."),
-            env,
-        }
-    }
-
+impl Run {
     pub fn new(args: RunArgs, env: Env) -> Self {
-        let opts = login_options(&args.login, None);
         let format = if args.env_export {
             Some(Format::Env)
         } else if args.env {
@@ -139,23 +226,24 @@ impl Settings {
             Output::Print { .. } => std::io::IsTerminal::is_terminal(&std::io::stderr()),
             Output::Exec | Output::WriteOnly => crate::term::interactive(),
         };
+        let opts = LoginOptions::new(&args.login, None);
         Self {
-            profile: profile_name(args.profile.as_deref(), &env),
-            paths: FilePaths::from_env(&env),
+            common: Common::new(args.profile.as_deref(), env),
             region: args.region.filter(|r| !r.is_empty()),
             program: args.program,
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             policy: login_policy(args.no_login, interactive, opts),
             output,
             credentials_file_profile: args.credentials_file_profile,
             force: args.force,
-            min_ttl: min_ttl(args.min_ttl),
-            refresh: args.refresh,
             server: args.server,
-            mfa_token: args.mfa_token,
-            process_timeout: args.process_timeout,
-            login_timeout: args.login.login_timeout,
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            env,
+            fetch: Fetch {
+                min_ttl: min_ttl(args.min_ttl.map(|s| s.0)),
+                refresh: args.refresh,
+                mfa_token: args.mfa_token,
+                process_timeout: args.process_timeout.0,
+                prompt_timeout: args.login.login_timeout.0,
+            },
         }
     }
 }
@@ -167,10 +255,29 @@ mod tests {
     #[test]
     fn profile_precedence_is_flag_then_aws_profile_then_default_profile() {
         let env = Env::from_pairs([("AWS_PROFILE", "a"), ("AWS_DEFAULT_PROFILE", "b")]);
-        assert_eq!(profile_name(Some("x"), &env), "x");
-        assert_eq!(profile_name(None, &env), "a");
+        assert_eq!(
+            profile_name(Some("x"), &env),
+            ("x".into(), ProfileSource::Flag)
+        );
+        assert_eq!(
+            profile_name(None, &env),
+            ("a".into(), ProfileSource::AwsProfile)
+        );
         let env = Env::from_pairs([("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "b")]);
-        assert_eq!(profile_name(None, &env), "b");
-        assert_eq!(profile_name(None, &Env::default()), "default");
+        assert_eq!(
+            profile_name(None, &env),
+            ("b".into(), ProfileSource::AwsDefaultProfile)
+        );
+        assert_eq!(
+            profile_name(None, &Env::default()),
+            ("default".into(), ProfileSource::Default)
+        );
+    }
+
+    #[test]
+    fn min_ttl_never_goes_below_the_cli_window() {
+        assert_eq!(min_ttl(None), MIN_TTL);
+        assert_eq!(min_ttl(Some(Duration::from_mins(1))), MIN_TTL);
+        assert_eq!(min_ttl(Some(Duration::from_mins(50))), 50 * 60);
     }
 }

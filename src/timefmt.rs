@@ -2,9 +2,9 @@
 //! printing the one form every reader accepts (`2024-01-01T20:00:00Z`).
 //!
 //! Pure and clock-free: callers pass `now` in, so expiry decisions are testable. We keep our
-//! own ~80 lines rather than a date crate because the warm path only needs these two
-//! conversions and the formats are fixed by the AWS CLI (fractions are truncated, as the CLI
-//! does when it writes).
+//! own conversions rather than a date crate because the warm path only needs these two and
+//! the formats are fixed by the AWS CLI (fractions are truncated, as the CLI does when it
+//! writes). Also the durations people type on the command line (`10m`, `1h30m`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -131,6 +131,34 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
+/// A duration as people type it (`10m`, `90s`, `1h30m`) and as `--help` shows a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub std::time::Duration);
+
+impl std::str::FromStr for Span {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_duration(s).map(Span)
+    }
+}
+
+impl std::fmt::Display for Span {
+    /// Each non-zero unit, largest first: `5m`, `1h30m`, `2d`; what [`parse_duration`] reads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut secs = self.0.as_secs();
+        if secs == 0 {
+            return f.write_str("0s");
+        }
+        for (unit, name) in [(86_400, 'd'), (3600, 'h'), (60, 'm'), (1, 's')] {
+            if secs >= unit {
+                write!(f, "{}{name}", secs / unit)?;
+                secs %= unit;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Parses a duration like `10m`, `90s`, `1h30m`, `2h` or plain seconds (`600`).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
@@ -186,6 +214,21 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn spans_print_as_they_are_typed() {
+        for (secs, text) in [
+            (300, "5m"),
+            (600, "10m"),
+            (5400, "1h30m"),
+            (90, "1m30s"),
+            (0, "0s"),
+        ] {
+            let span = Span(std::time::Duration::from_secs(secs));
+            assert_eq!(span.to_string(), text);
+            assert_eq!(text.parse::<Span>(), Ok(span));
+        }
+    }
 
     #[test]
     fn round_trips_the_cli_format() {

@@ -1,7 +1,10 @@
 //! The shared config files (`~/.aws/config`, `~/.aws/credentials`): where they are, and the
-//! merged model of profiles, sso-sessions and services sections the SDKs build from them.
-//! Pure apart from reading the two files; never touches the network or a cache.
+//! merged model of profiles, sso-sessions and services sections the SDKs build from them;
+//! resolving a profile into a chain (`resolve`), and the endpoints the files configure
+//! (`endpoints`). Pure apart from reading the two files; never touches the network or a
+//! cache.
 
+pub mod endpoints;
 pub mod parse;
 pub mod resolve;
 
@@ -9,6 +12,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
+use crate::error::{Error, Exit};
+use crate::vlog;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -222,7 +227,7 @@ impl ConfigSet {
             .keys()
             .filter_map(|p| {
                 let lp = p.to_lowercase();
-                let d = edit_distance(&lname, &lp);
+                let d = strsim::levenshtein(&lname, &lp);
                 let close =
                     d <= 2.max(lname.len() / 3) || lp.contains(&lname) || lname.contains(&lp);
                 close.then_some((d, p.as_str()))
@@ -231,6 +236,42 @@ impl ConfigSet {
         scored.sort_unstable();
         scored.into_iter().take(3).map(|(_, p)| p).collect()
     }
+}
+
+/// Reads both files, with failures phrased for the user: the file, the line, the fix.
+pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
+    let set = ConfigSet::load(paths).map_err(|e| match e {
+        LoadError::Read { path, source } => Error::new(
+            Exit::Io,
+            format!("cannot read {}: {source}", env.tilde(&path)),
+        ),
+        LoadError::Parse {
+            path,
+            line,
+            message,
+        } => Error::new(
+            Exit::Config,
+            format!("{} line {line}: {message}", env.tilde(&path)),
+        )
+        .hint("fix that line (the AWS CLI rejects it too)"),
+        LoadError::ByteOrderMark { path } => Error::new(
+            Exit::Config,
+            format!(
+                "{} starts with a UTF-8 byte-order mark, which the AWS SDKs cannot read",
+                env.tilde(&path)
+            ),
+        )
+        .hint("save the file as UTF-8 without BOM"),
+    })?;
+    for kind in [FileKind::Config, FileKind::Credentials] {
+        let state = if set.found.contains(&kind) {
+            "read"
+        } else {
+            "not found"
+        };
+        vlog!("{} {state}", env.tilde(paths.path(kind)));
+    }
+    Ok(set)
 }
 
 enum Class<'a> {
@@ -266,20 +307,6 @@ fn classify(header: &str, kind: FileKind) -> Option<Class<'_>> {
         Class::Profile { name, .. } | Class::SsoSession(name) | Class::Services(name) => name,
     };
     parse::is_identifier(name).then_some(class)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! web identity, `credential_process`, or a named source) and then zero or more roles to
 //! assume, innermost first. Pure: it reads the merged [`ConfigSet`] and nothing else.
 
-use super::{ConfigSet, Origin, Section};
+use super::{ConfigSet, FilePaths, Origin, Section};
+use crate::env::Env;
+use crate::error::{Error, Exit};
 use crate::secret::Secret;
 
 /// The credential source at the root of a chain.
@@ -56,6 +58,22 @@ impl SsoProfile {
     pub fn token_cache_input(&self) -> &str {
         self.session_name.as_deref().unwrap_or(&self.start_url)
     }
+
+    /// How messages name this SSO login: its sso-session, or a legacy profile and its URL.
+    pub fn describe(&self) -> String {
+        match &self.session_name {
+            Some(s) => format!("sso-session `{s}` (profile `{}`)", self.profile),
+            None => format!("profile `{}` ({})", self.profile, self.start_url),
+        }
+    }
+
+    /// The command that logs this profile in.
+    pub fn login_command(&self) -> String {
+        match &self.session_name {
+            Some(s) if self.account_id.is_none() => format!("ssox login --sso-session {s}"),
+            _ => format!("ssox login -p {}", self.profile),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +97,7 @@ pub struct Chain {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
     #[error("No profiles were defined")]
-    NoProfiles,
+    NoProfiles { name: String },
     #[error("profile `{name}` not found")]
     ProfileNotFound { name: String },
     #[error("could not find source profile {source_name} referenced from {from}")]
@@ -104,7 +122,7 @@ impl ResolveError {
     /// The file position the error is about, where there is one.
     pub fn origin(&self) -> Option<Origin> {
         match self {
-            Self::NoProfiles | Self::ProfileNotFound { .. } => None,
+            Self::NoProfiles { .. } | Self::ProfileNotFound { .. } => None,
             Self::SourceNotFound { origin, .. }
             | Self::InfiniteLoop { origin, .. }
             | Self::Invalid { origin, .. }
@@ -124,7 +142,9 @@ fn invalid(section: &Section, key: &str, message: String) -> ResolveError {
 /// Walks from `selected` through `source_profile` links to a base provider.
 pub fn resolve_chain(set: &ConfigSet, selected: &str) -> Result<Chain, ResolveError> {
     if set.profiles.is_empty() {
-        return Err(ResolveError::NoProfiles);
+        return Err(ResolveError::NoProfiles {
+            name: selected.to_string(),
+        });
     }
     let mut visited: Vec<String> = Vec::new();
     let mut roles: Vec<AssumeRole> = Vec::new();
@@ -449,5 +469,104 @@ fn role_pair(profile: &Section) -> Result<(Option<&str>, Option<&str>), ResolveE
             ),
         )),
         _ => Ok((account_id, role_name)),
+    }
+}
+
+/// A resolution failure phrased for the person who has to fix it: the files, the line, and
+/// what to change.
+pub fn explain(e: &ResolveError, set: &ConfigSet, env: &Env, paths: &FilePaths) -> Error {
+    let files = format!(
+        "{} or {}",
+        env.tilde(&paths.config),
+        env.tilde(&paths.credentials)
+    );
+    let at = |origin: Option<Origin>| {
+        origin.map_or_else(String::new, |o| {
+            format!("{} line {}: ", env.tilde(paths.path(o.file)), o.line)
+        })
+    };
+    match e {
+        ResolveError::NoProfiles { name } => {
+            let missing = if set.found.is_empty() {
+                " (neither file exists)"
+            } else {
+                ""
+            };
+            Error::new(
+                Exit::Config,
+                format!("no profiles found in {files}{missing}"),
+            )
+            .hint(format!(
+                "create profile `{name}` with `aws configure sso --profile {name}`"
+            ))
+        }
+        ResolveError::ProfileNotFound { name } => {
+            let near = set.similar_profiles(name);
+            let msg = format!("profile `{name}` not found in {files}");
+            if near.is_empty() {
+                let names: Vec<&str> = set.profiles.keys().map(String::as_str).take(8).collect();
+                let more = set.profiles.len().saturating_sub(names.len());
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                Error::new(Exit::Config, msg)
+                    .hint(format!("existing profiles: {}{more}", names.join(", ")))
+            } else {
+                let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+                Error::new(Exit::Config, msg).hint(format!("did you mean {}?", near.join(" or ")))
+            }
+        }
+        ResolveError::SourceNotFound { source_name, .. } => {
+            Error::new(Exit::Config, format!("{}{e}", at(e.origin())))
+                .hint(format!("define [profile {source_name}] or fix source_profile"))
+        }
+        ResolveError::InfiniteLoop { .. } => {
+            Error::new(Exit::Config, format!("{}{e}", at(e.origin()))).hint(
+                "one of these profiles must have credentials of its own instead of a source_profile",
+            )
+        }
+        ResolveError::NoCredentials { profile, .. } => {
+            Error::new(Exit::Config, format!("{}{e}", at(e.origin()))).hint(format!(
+                "give [profile {profile}] sso_session (or sso_start_url), sso_account_id and sso_role_name, or keys"
+            ))
+        }
+        ResolveError::Invalid { .. } => Error::new(Exit::Config, format!("{}{e}", at(e.origin()))),
+    }
+}
+
+/// The SSO settings `ssox login`/`logout` act on: a named sso-session, or the SSO base of
+/// the profile's chain.
+pub fn sso_target(
+    set: &ConfigSet,
+    env: &Env,
+    paths: &FilePaths,
+    profile: &str,
+    session: Option<&str>,
+) -> Result<SsoProfile, Error> {
+    if let Some(name) = session {
+        if !set.sso_sessions.contains_key(name) {
+            let names: Vec<&str> = set.sso_sessions.keys().map(String::as_str).collect();
+            return Err(Error::new(
+                Exit::Config,
+                format!("no [sso-session {name}] in {}", env.tilde(&paths.config)),
+            )
+            .hint(if names.is_empty() {
+                "add one with `aws configure sso-session`".to_string()
+            } else {
+                format!("existing sessions: {}", names.join(", "))
+            }));
+        }
+        return sso_session_profile(set, name).map_err(|e| explain(&e, set, env, paths));
+    }
+    let chain = resolve_chain(set, profile).map_err(|e| explain(&e, set, env, paths))?;
+    match chain.base {
+        Base::Sso(sso) => Ok(sso),
+        _ => Err(Error::new(
+            Exit::Config,
+            format!("profile `{profile}` does not use IAM Identity Center (SSO); there is nothing to log in to"),
+        )
+        .hint("give the profile sso_session (or sso_start_url and sso_region)")),
     }
 }

@@ -1,12 +1,25 @@
-//! Credentials printed instead of exec'd: the env formats of `aws configure export-credentials`
-//! (plus dotenv and fish) and credential_process JSON. Pure: credentials in, text out. Values
-//! are quoted only where a value needs it, so both `eval "$(ssox ... --env-export)"` and the
-//! older `export $(ssox ... --env-export)` work.
+//! What ssox prints and writes besides logs: credentials printed instead of exec'd (the env
+//! formats of `aws configure export-credentials`, plus dotenv and fish, and credential_process
+//! JSON), every command's stdout ([`print`]), and the credentials-file writer. Rendering is
+//! pure: credentials in, text out. Values are quoted only where a value needs it, so both
+//! `eval "$(ssox ... --env-export)"` and the older `export $(ssox ... --env-export)` work.
 
 pub mod credentials_file;
 
 use crate::credentials::Credentials;
+use crate::error::{Error, Exit};
 use crate::timefmt;
+
+/// Writes the whole output to stdout; a closed pipe is not ssox's failure to report loudly.
+pub fn print(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::new(Exit::Io, format!("cannot write to stdout: {e}"))),
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

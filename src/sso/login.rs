@@ -5,36 +5,28 @@
 //! time left (on a terminal), ends at its deadline, and stops cleanly on Ctrl-C. All output
 //! goes to stderr.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::Digest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{Signal, SignalKind};
 use tokio::time::Instant;
 
 use crate::config::resolve::SsoProfile;
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::secret::Secret;
+use crate::settings::LoginOptions;
 use crate::sso::oidc::{Grant, NewToken, Oidc, OidcError};
-use crate::sso::session::login_command;
 use crate::sso::token_cache::{self, CachedToken, Registration};
 use crate::term::Spinner;
 use crate::timefmt;
 use crate::{browser, notice, vlog};
-
-#[derive(Debug, Clone)]
-pub struct LoginOptions {
-    pub use_device_code: bool,
-    pub no_browser: bool,
-    pub redirect_port: Option<u16>,
-    /// How long to wait for the user, in all.
-    pub timeout: Duration,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -42,17 +34,43 @@ pub enum Flow {
     Device,
 }
 
+/// The login flow for a session, and why: what a login does, and what `doctor` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowChoice {
+    pub flow: Flow,
+    pub reason: &'static str,
+}
+
+impl FlowChoice {
+    /// `PKCE: the browser opens ...` or `device code (why)`, for `doctor`.
+    pub fn describe(&self) -> String {
+        match self.flow {
+            Flow::Pkce => format!("PKCE: {}", self.reason),
+            Flow::Device => format!("device code ({})", self.reason),
+        }
+    }
+}
+
 /// PKCE needs an sso-session and a browser on this machine (the redirect goes to
 /// 127.0.0.1); everything else uses the device code.
-pub fn choose_flow(env: &Env, sso: &SsoProfile, opts: &LoginOptions) -> Flow {
-    if sso.session_name.is_none()
-        || opts.use_device_code
-        || sso.use_device_code
-        || !browser::available(env)
-    {
-        Flow::Device
+pub fn choose_flow(env: &Env, sso: &SsoProfile, opts: &LoginOptions) -> FlowChoice {
+    let device = |reason| FlowChoice {
+        flow: Flow::Device,
+        reason,
+    };
+    if sso.session_name.is_none() {
+        device("legacy profiles cannot use PKCE")
+    } else if opts.use_device_code {
+        device("--use-device-code was given")
+    } else if sso.use_device_code {
+        device("sso_use_device_code = true")
+    } else if !browser::available(env) {
+        device("no browser can be opened here: no $BROWSER and no display")
     } else {
-        Flow::Pkce
+        FlowChoice {
+            flow: Flow::Pkce,
+            reason: "the browser opens and comes back to 127.0.0.1",
+        }
     }
 }
 
@@ -61,20 +79,33 @@ pub async fn login(
     env: &Env,
     cache_dir: &Path,
     sso: &SsoProfile,
-    oidc: &Oidc,
+    oidc: &Oidc<'_>,
     opts: &LoginOptions,
 ) -> Result<CachedToken, Error> {
-    let flow = choose_flow(env, sso, opts);
+    // Ctrl-C is ours from the start, so it ends the login cleanly whenever it comes.
+    let mut interrupt = tokio::signal::unix::signal(SignalKind::interrupt())
+        .map_err(|e| Error::new(Exit::Internal, format!("cannot watch for Ctrl-C: {e}")))?;
+    let choice = choose_flow(env, sso, opts);
     let deadline = Instant::now() + opts.timeout;
     let who = match &sso.session_name {
         Some(s) => format!("sso-session `{s}`"),
         None => format!("profile `{}`", sso.profile),
     };
-    vlog!("login flow {flow:?} for {who} via {}", oidc.endpoint());
-    let mut reg = registration(cache_dir, sso, oidc, flow == Flow::Pkce).await?;
+    vlog!(
+        "login flow {} for {who} via {}",
+        choice.describe(),
+        oidc.target().url
+    );
+    let mut reg = registration(cache_dir, sso, oidc, choice.flow == Flow::Pkce).await?;
     let issued_at = timefmt::now();
-    let token = match flow {
-        Flow::Pkce => pkce(env, sso, oidc, &reg, opts, deadline, &who).await?,
+    let waits = Waits {
+        interrupt: &mut interrupt,
+        deadline,
+        opts,
+        sso,
+    };
+    let token = match choice.flow {
+        Flow::Pkce => pkce(env, sso, oidc, &reg, waits, &who).await?,
         Flow::Device => {
             let dev = match oidc
                 .start_device(&reg.client_id, &reg.client_secret, &sso.start_url)
@@ -84,15 +115,15 @@ pub async fn login(
                     // The cached registration was revoked or belongs to another service:
                     // register again once.
                     vlog!("the cached client registration was rejected; registering again");
-                    let _ = std::fs::remove_file(registration_path(cache_dir, sso));
+                    let _ = std::fs::remove_file(token_cache::registration_path(cache_dir, sso)?);
                     reg = registration(cache_dir, sso, oidc, false).await?;
                     oidc.start_device(&reg.client_id, &reg.client_secret, &sso.start_url)
                         .await
                 }
                 other => other,
             }
-            .map_err(|e| oidc_error(&e, sso))?;
-            device(env, sso, oidc, &reg, &dev, opts, deadline, &who).await?
+            .map_err(|e| e.to_error(sso))?;
+            device(env, sso, oidc, &reg, &dev, waits, &who).await?
         }
     };
     notice!("logged in to {} ({who})", sso.start_url);
@@ -110,29 +141,16 @@ pub async fn login(
 }
 
 /// The cached client registration when it is still good for this flow, else a new one.
-/// Where the client registration for `sso` is cached (the AWS CLI's key).
-pub fn registration_path(cache_dir: &Path, sso: &SsoProfile) -> std::path::PathBuf {
-    let scopes = sso
-        .registration_scopes_set
-        .then_some(sso.registration_scopes.as_slice());
-    cache_dir.join(token_cache::registration_file_name(
-        &sso.start_url,
-        &sso.region,
-        scopes,
-        sso.session_name.as_deref(),
-    ))
-}
-
 async fn registration(
     cache_dir: &Path,
     sso: &SsoProfile,
-    oidc: &Oidc,
+    oidc: &Oidc<'_>,
     pkce: bool,
 ) -> Result<Registration, Error> {
     let scopes = sso
         .registration_scopes_set
         .then_some(sso.registration_scopes.as_slice());
-    let path = registration_path(cache_dir, sso);
+    let path = token_cache::registration_path(cache_dir, sso)?;
     let now = timefmt::now();
     if let Some(reg) = token_cache::read_registration(&path).filter(|r| r.usable(now, pkce)) {
         vlog!("reusing the client registration in {}", path.display());
@@ -154,7 +172,7 @@ async fn registration(
     let reg = oidc
         .register(&name, req_scopes, issuer)
         .await
-        .map_err(|e| oidc_error(&e, sso))?;
+        .map_err(|e| e.to_error(sso))?;
     let reg = Registration {
         client_id: reg.client_id,
         client_secret: reg.client_secret,
@@ -178,65 +196,58 @@ async fn registration(
     Ok(reg)
 }
 
-pub fn oidc_error(e: &OidcError, sso: &SsoProfile) -> Error {
-    let again = format!("run `{}` to try again", login_command(sso));
-    match e {
-        OidcError::Timeout { .. } | OidcError::Unreachable { .. } | OidcError::Service(_) => {
-            Error::new(Exit::Unavailable, e.to_string())
-                .hint("check the network, sso_region and any AWS_ENDPOINT_URL* setting")
-        }
-        OidcError::Expired(_) => {
-            Error::new(Exit::TempFail, format!("login not completed: {e}")).hint(again)
-        }
-        OidcError::Denied(_) => Error::new(Exit::NoPerm, format!("login refused: {e}")).hint(again),
-        OidcError::InvalidGrant(_)
-        | OidcError::InvalidClient(_)
-        | OidcError::Pending
-        | OidcError::SlowDown => Error::new(Exit::NoPerm, format!("login failed: {e}")).hint(again),
-    }
-}
-
 enum WaitEnd {
     Interrupted,
     TimedOut,
 }
 
-/// Awaits `fut` while the spinner turns; gives up at `deadline` or on Ctrl-C.
-async fn wait_ui<T>(
-    fut: impl Future<Output = T>,
-    spinner: &mut Spinner,
+/// What every wait of one login shares: Ctrl-C, the deadline, and how to phrase giving up.
+struct Waits<'a> {
+    interrupt: &'a mut Signal,
     deadline: Instant,
-) -> Result<T, WaitEnd> {
-    tokio::pin!(fut);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let timeout = tokio::time::sleep_until(deadline);
-    tokio::pin!(timeout);
-    let mut tick = tokio::time::interval(Duration::from_millis(120));
-    loop {
-        tokio::select! {
-            r = &mut fut => return Ok(r),
-            _ = &mut ctrl_c => return Err(WaitEnd::Interrupted),
-            () = &mut timeout => return Err(WaitEnd::TimedOut),
-            _ = tick.tick() => spinner.tick(),
-        }
-    }
+    opts: &'a LoginOptions,
+    sso: &'a SsoProfile,
 }
 
-fn wait_error(end: &WaitEnd, opts: &LoginOptions, sso: &SsoProfile) -> Error {
-    match end {
-        WaitEnd::Interrupted => Error::new(Exit::Interrupted, "login cancelled"),
-        WaitEnd::TimedOut => Error::new(
-            Exit::TempFail,
-            format!(
-                "login not completed within {}",
-                timefmt::human_duration(i64::try_from(opts.timeout.as_secs()).unwrap_or(i64::MAX))
-            ),
-        )
-        .hint(format!(
-            "run `{}` again (--login-timeout waits longer)",
-            login_command(sso)
-        )),
+impl Waits<'_> {
+    /// Awaits `fut` while the spinner turns; gives up at `deadline` or on Ctrl-C.
+    async fn wait<T>(
+        &mut self,
+        fut: impl Future<Output = T>,
+        spinner: &mut Spinner,
+        deadline: Instant,
+    ) -> Result<T, WaitEnd> {
+        tokio::pin!(fut);
+        let timeout = tokio::time::sleep_until(deadline);
+        tokio::pin!(timeout);
+        let mut tick = tokio::time::interval(Duration::from_millis(120));
+        loop {
+            tokio::select! {
+                r = &mut fut => return Ok(r),
+                _ = self.interrupt.recv() => return Err(WaitEnd::Interrupted),
+                () = &mut timeout => return Err(WaitEnd::TimedOut),
+                _ = tick.tick() => spinner.tick(),
+            }
+        }
+    }
+
+    fn error(&self, end: &WaitEnd) -> Error {
+        match end {
+            WaitEnd::Interrupted => Error::new(Exit::Interrupted, "login cancelled"),
+            WaitEnd::TimedOut => Error::new(
+                Exit::TempFail,
+                format!(
+                    "login not completed within {}",
+                    timefmt::human_duration(
+                        i64::try_from(self.opts.timeout.as_secs()).unwrap_or(i64::MAX)
+                    )
+                ),
+            )
+            .hint(format!(
+                "run `{}` again (--login-timeout waits longer)",
+                self.sso.login_command()
+            )),
+        }
     }
 }
 
@@ -268,63 +279,28 @@ pub fn pkce_challenge(verifier: &Secret) -> String {
         .encode(sha2::Sha256::digest(verifier.expose().as_bytes()))
 }
 
-/// RFC 3986 percent-encoding: unreserved characters stay, everything else is `%XX`.
+/// Everything but RFC 3986's unreserved characters is encoded, as the AWS CLI does.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-    out
+    utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn parse_query(q: &str) -> HashMap<String, String> {
-    q.split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
 async fn pkce(
     env: &Env,
     sso: &SsoProfile,
-    oidc: &Oidc,
+    oidc: &Oidc<'_>,
     reg: &Registration,
-    opts: &LoginOptions,
-    deadline: Instant,
+    mut waits: Waits<'_>,
     who: &str,
 ) -> Result<NewToken, Error> {
     // Listen first, so the redirect can never arrive before we are ready for it.
+    let opts = waits.opts;
+    let deadline = waits.deadline;
     let port = opts.redirect_port.unwrap_or(0);
     let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
         Error::new(
@@ -376,23 +352,25 @@ async fn pkce(
         None => notice!("open this URL in a browser on this machine:\n  {url}"),
     }
     let mut spinner = Spinner::new("waiting for approval in the browser", deadline.into_std());
-    let code = wait_ui(accept_callback(&listener, &state), &mut spinner, deadline)
+    let code = waits
+        .wait(accept_callback(&listener, &state), &mut spinner, deadline)
         .await
-        .map_err(|e| wait_error(&e, opts, sso))??;
+        .map_err(|e| waits.error(&e))??;
     spinner.clear();
     let grant = Grant::AuthCode {
         code: &code,
         redirect_uri: &redirect_uri,
         verifier: &verifier,
     };
-    wait_ui(
-        oidc.create_token(&reg.client_id, &reg.client_secret, grant),
-        &mut spinner,
-        deadline,
-    )
-    .await
-    .map_err(|e| wait_error(&e, opts, sso))?
-    .map_err(|e| oidc_error(&e, sso))
+    waits
+        .wait(
+            oidc.create_token(&reg.client_id, &reg.client_secret, grant),
+            &mut spinner,
+            deadline,
+        )
+        .await
+        .map_err(|e| waits.error(&e))?
+        .map_err(|e| e.to_error(sso))
 }
 
 const DONE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>ssox</title></head>\
@@ -448,7 +426,9 @@ async fn accept_callback(listener: &TcpListener, state: &str) -> Result<Secret, 
             reply(&mut sock, "404 Not Found", "not found").await;
             continue;
         }
-        let q = parse_query(query);
+        let q: std::collections::HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
         if q.get("state").map(String::as_str) != Some(state) {
             // Not our login (or a forged request): refuse it and keep waiting for ours.
             reply(&mut sock, "400 Bad Request", FAILED_PAGE).await;
@@ -473,17 +453,16 @@ async fn accept_callback(listener: &TcpListener, state: &str) -> Result<Secret, 
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn device(
     env: &Env,
     sso: &SsoProfile,
-    oidc: &Oidc,
+    oidc: &Oidc<'_>,
     reg: &Registration,
     dev: &crate::sso::oidc::DeviceAuthorization,
-    opts: &LoginOptions,
-    deadline: Instant,
+    mut waits: Waits<'_>,
     who: &str,
 ) -> Result<NewToken, Error> {
+    let deadline = waits.deadline;
     let poll = |()| {
         oidc.create_token(
             &reg.client_id,
@@ -495,7 +474,7 @@ async fn device(
     match poll(()).await {
         Ok(t) => return Ok(t),
         Err(OidcError::Pending | OidcError::SlowDown) => {}
-        Err(e) => return Err(oidc_error(&e, sso)),
+        Err(e) => return Err(e.to_error(sso)),
     }
     let open_url = dev
         .verification_uri_complete
@@ -507,7 +486,7 @@ async fn device(
         dev.verification_uri,
         dev.user_code
     );
-    if !opts.no_browser
+    if !waits.opts.no_browser
         && let Some(how) = browser::open(env, &open_url)
     {
         notice!("opened {open_url} with {how}");
@@ -520,14 +499,25 @@ async fn device(
         format!("waiting for approval of code {}", dev.user_code),
         device_deadline.into_std(),
     );
+    let code_expires_first = device_deadline < deadline;
+    let wait_error = |waits: &Waits<'_>, end: &WaitEnd| match end {
+        WaitEnd::TimedOut if code_expires_first => Error::new(
+            Exit::TempFail,
+            "login not completed: the device code expired before it was approved",
+        )
+        .hint(format!("run `{}` again", sso.login_command())),
+        _ => waits.error(end),
+    };
     loop {
         let pause = tokio::time::sleep(Duration::from_secs(u64::try_from(interval).unwrap_or(5)));
-        wait_ui(pause, &mut spinner, device_deadline)
+        waits
+            .wait(pause, &mut spinner, device_deadline)
             .await
-            .map_err(|e| device_wait_error(&e, device_deadline < deadline, opts, sso))?;
-        match wait_ui(poll(()), &mut spinner, device_deadline)
+            .map_err(|e| wait_error(&waits, &e))?;
+        match waits
+            .wait(poll(()), &mut spinner, device_deadline)
             .await
-            .map_err(|e| device_wait_error(&e, device_deadline < deadline, opts, sso))?
+            .map_err(|e| wait_error(&waits, &e))?
         {
             Ok(t) => return Ok(t),
             Err(OidcError::Pending) => {}
@@ -535,24 +525,8 @@ async fn device(
                 interval += 5;
                 vlog!("slow_down: polling every {interval}s");
             }
-            Err(e) => return Err(oidc_error(&e, sso)),
+            Err(e) => return Err(e.to_error(sso)),
         }
-    }
-}
-
-fn device_wait_error(
-    end: &WaitEnd,
-    code_expires_first: bool,
-    opts: &LoginOptions,
-    sso: &SsoProfile,
-) -> Error {
-    match end {
-        WaitEnd::TimedOut if code_expires_first => Error::new(
-            Exit::TempFail,
-            "login not completed: the device code expired before it was approved",
-        )
-        .hint(format!("run `{}` again", login_command(sso))),
-        _ => wait_error(end, opts, sso),
     }
 }
 
@@ -576,6 +550,57 @@ mod tests {
         );
     }
 
+    fn sso(session: Option<&str>, device: bool) -> SsoProfile {
+        SsoProfile {
+            profile: "p".into(),
+            session_name: session.map(str::to_string),
+            start_url: "https://x/start".into(),
+            region: "us-east-1".into(),
+            account_id: None,
+            role_name: None,
+            registration_scopes: vec![],
+            registration_scopes_set: false,
+            use_device_code: device,
+        }
+    }
+
+    #[test]
+    fn the_login_flow_is_pkce_only_for_sessions_with_a_browser() {
+        let browser = Env::from_pairs([("BROWSER", "firefox")]);
+        let none = Env::from_pairs([("PATH", "/nonexistent")]);
+        let opts = LoginOptions::default();
+        let flow = |env, s, o| choose_flow(env, &s, o);
+        assert_eq!(
+            flow(&browser, sso(Some("s"), false), &opts).flow,
+            Flow::Pkce
+        );
+        let legacy = flow(&browser, sso(None, false), &opts);
+        assert_eq!(legacy.flow, Flow::Device);
+        assert_eq!(
+            legacy.describe(),
+            "device code (legacy profiles cannot use PKCE)"
+        );
+        assert_eq!(
+            flow(&browser, sso(Some("s"), true), &opts).reason,
+            "sso_use_device_code = true"
+        );
+        let asked = LoginOptions {
+            use_device_code: true,
+            ..LoginOptions::default()
+        };
+        assert_eq!(
+            flow(&browser, sso(Some("s"), false), &asked).reason,
+            "--use-device-code was given"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(
+                flow(&none, sso(Some("s"), false), &opts)
+                    .reason
+                    .starts_with("no browser")
+            );
+        }
+    }
+
     #[test]
     fn urls_are_encoded_like_the_aws_cli() {
         assert_eq!(
@@ -586,9 +611,6 @@ mod tests {
             percent_encode("sso:account:access x"),
             "sso%3Aaccount%3Aaccess%20x"
         );
-        let q = parse_query("code=a%2Bb&state=s+t&flag");
-        assert_eq!(q["code"], "a+b");
-        assert_eq!(q["state"], "s t");
-        assert_eq!(q["flag"], "");
+        assert_eq!(percent_encode("a~b_c.d-é"), "a~b_c.d-%C3%A9");
     }
 }

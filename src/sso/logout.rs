@@ -5,11 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::ConfigSet;
-use crate::config::resolve::{SsoProfile, sso_profile};
+use crate::aws::Net;
+use crate::config::resolve::SsoProfile;
 use crate::env::Env;
-use crate::role_cache;
-use crate::sso::portal;
+use crate::sso::portal::Portal;
 use crate::sso::token_cache::token_path;
 use crate::vlog;
 
@@ -37,12 +36,14 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Logs out of every cached session (`target` None) or of `target`'s session.
+/// `role_files` are the role-cache entries that came from `target`'s session (from every
+/// profile that uses it); without a target, every SSO entry in `role_dir` goes.
 pub fn logout(
     env: &Env,
-    set: &ConfigSet,
+    net: &Net,
     target: Option<&SsoProfile>,
-    endpoint: Option<&str>,
-    timeout: std::time::Duration,
+    role_dir: &Path,
+    role_files: Option<Vec<PathBuf>>,
 ) -> Summary {
     let sso_dir = crate::sso::cache_dir(env);
     let token_files = match target {
@@ -56,9 +57,10 @@ pub fn logout(
         let Some(token) = doc.get("accessToken").and_then(|t| t.as_str()) else {
             continue;
         };
-        if let (Some(region), Some(rt)) = (doc.get("region").and_then(|r| r.as_str()), &rt) {
-            let client = portal::client(region, endpoint, timeout);
-            let result = rt.block_on(client.logout().access_token(token).send());
+        if let (Some(region), Some(rt)) = (doc.get("region").and_then(|r| r.as_str()), &rt)
+            && let Ok(portal) = Portal::new(net, region)
+        {
+            let result = rt.block_on(portal.logout(token));
             vlog!(
                 "Logout in {region}: {}",
                 if result.is_ok() {
@@ -73,23 +75,7 @@ pub fn logout(
             summary.tokens += 1;
         }
     }
-    let role_dir = role_cache::cache_dir(env);
-    let role_files = match target {
-        None => json_files(&role_dir),
-        Some(t) => set
-            .profiles
-            .values()
-            .filter_map(|p| sso_profile(set, p).ok().flatten())
-            .filter(|s| s.token_cache_input() == t.token_cache_input())
-            .filter_map(|s| {
-                Some(role_dir.join(role_cache::sso_file_name(
-                    s.account_id.as_deref()?,
-                    s.role_name.as_deref()?,
-                    &s,
-                )))
-            })
-            .collect(),
-    };
+    let role_files = role_files.unwrap_or_else(|| json_files(role_dir));
     for path in role_files {
         let is_sso = json(&path)
             .is_some_and(|d| d.get("ProviderType").and_then(|p| p.as_str()) == Some("sso"));

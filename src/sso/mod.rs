@@ -1,5 +1,6 @@
-//! Everything IAM Identity Center: the token cache shared with the AWS CLI, the token
-//! lifecycle (refresh, login, the cross-process lock), OIDC, the SSO portal, and logout.
+//! Everything IAM Identity Center: the token and registration caches shared with the AWS
+//! CLI, the token lifecycle (refresh, login, the cross-process lock), OIDC, the SSO portal,
+//! and logout. Uses the config model, `aws` and the leaves; never a provider or a command.
 
 pub mod login;
 pub mod logout;

@@ -3,12 +3,12 @@
 //! client has no credentials provider. Errors are sorted by the OAuth meaning the login
 //! loops need (pending, slow down, expired, denied).
 
-use std::time::Duration;
-
-use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 
-use crate::aws::{self, CallError};
+use crate::aws::{Failure, Net, Target, TransportError};
+use crate::config::endpoints::Service;
+use crate::config::resolve::SsoProfile;
+use crate::error::{Error, Exit};
 use crate::secret::Secret;
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -27,18 +27,40 @@ pub enum OidcError {
     InvalidGrant(String),
     #[error("the client registration was rejected ({0})")]
     InvalidClient(String),
-    #[error("the SSO OIDC service at {endpoint} did not answer within {}s", timeout.as_secs_f64())]
-    Timeout { endpoint: String, timeout: Duration },
-    #[error("cannot reach the SSO OIDC service at {endpoint}: {message}")]
-    Unreachable { endpoint: String, message: String },
+    #[error("{0}")]
+    Transport(TransportError),
     #[error("the SSO OIDC service failed: {0}")]
     Service(String),
 }
 
-pub struct Oidc {
+impl OidcError {
+    /// The error for the person at the terminal; every failed login says how to try again.
+    pub fn to_error(&self, sso: &SsoProfile) -> Error {
+        let again = format!("run `{}` to try again", sso.login_command());
+        match self {
+            OidcError::Transport(t) => t.to_error(),
+            OidcError::Service(_) => Error::new(Exit::Unavailable, self.to_string())
+                .hint("check the network, sso_region and any AWS_ENDPOINT_URL* setting"),
+            OidcError::Expired(_) => {
+                Error::new(Exit::TempFail, format!("login not completed: {self}")).hint(again)
+            }
+            OidcError::Denied(_) => {
+                Error::new(Exit::NoPerm, format!("login refused: {self}")).hint(again)
+            }
+            OidcError::InvalidGrant(_)
+            | OidcError::InvalidClient(_)
+            | OidcError::Pending
+            | OidcError::SlowDown => {
+                Error::new(Exit::NoPerm, format!("login failed: {self}")).hint(again)
+            }
+        }
+    }
+}
+
+pub struct Oidc<'n> {
     client: aws_sdk_ssooidc::Client,
-    endpoint: String,
-    timeout: Duration,
+    net: &'n Net,
+    target: Target,
 }
 
 pub struct ClientRegistration {
@@ -73,41 +95,30 @@ pub enum Grant<'a> {
     },
 }
 
-impl Oidc {
-    pub fn new(region: &str, override_url: Option<&str>, timeout: Duration) -> Self {
-        let endpoint = override_url.map_or_else(
-            || format!("https://oidc.{region}.amazonaws.com"),
-            str::to_string,
-        );
-        let mut conf = aws_sdk_ssooidc::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .http_client(aws::http_client())
-            .timeout_config(aws::timeouts(timeout))
-            .retry_config(aws::retries());
-        if let Some(url) = override_url {
-            conf = conf.endpoint_url(url);
-        }
-        Self {
-            client: aws_sdk_ssooidc::Client::from_conf(conf.build()),
-            endpoint,
-            timeout,
-        }
+impl<'n> Oidc<'n> {
+    pub fn new(net: &'n Net, region: &str) -> Result<Self, Error> {
+        let target = net.target(Service::SsoOidc, region)?;
+        let client = aws_sdk_ssooidc::Client::from_conf(aws_sdk_ssooidc::Config::from(
+            &net.sdk_config(&target),
+        ));
+        Ok(Self {
+            client,
+            net,
+            target,
+        })
     }
 
     /// `scheme://host[:port]` of the service, where the browser is sent for `/authorize`
     /// (an override's path is dropped, as the AWS CLI does).
     pub fn authorize_base(&self) -> String {
-        let (scheme, rest) = self
-            .endpoint
-            .split_once("://")
-            .unwrap_or(("https", &self.endpoint));
+        let url = &self.target.url;
+        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
         let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
         format!("{scheme}://{host}")
     }
 
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
+    pub fn target(&self) -> &Target {
+        &self.target
     }
 
     pub async fn register(
@@ -220,14 +231,9 @@ impl Oidc {
         &self,
         err: &SdkError<E>,
     ) -> OidcError {
-        let endpoint = self.endpoint.clone();
-        match aws::call_error(err) {
-            CallError::Timeout => OidcError::Timeout {
-                endpoint,
-                timeout: self.timeout,
-            },
-            CallError::Unreachable(message) => OidcError::Unreachable { endpoint, message },
-            CallError::Service {
+        match self.net.classify(err, &self.target) {
+            Failure::Transport(t) => OidcError::Transport(t),
+            Failure::Service {
                 status,
                 code,
                 message,
@@ -249,7 +255,6 @@ impl Oidc {
                     _ => OidcError::Service(format!("{code} (HTTP {status}): {msg}")),
                 }
             }
-            CallError::Other(message) => OidcError::Service(message),
         }
     }
 }

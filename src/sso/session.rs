@@ -1,59 +1,30 @@
-//! An SSO session's token lifecycle: take the cached token when it has 15 minutes left;
-//! otherwise, under a cross-process lock, re-read the cache (another ssox may just have
-//! refreshed it), refresh with the refresh token (sso-session profiles), and only then log
-//! in, and only when a login is allowed. The token file is rewritten atomically in the AWS
-//! CLI v2's format, so `aws` and `ssox` share every refresh and every login.
+//! An SSO session's token lifecycle: take the cached token when [`TokenState`] says it can be
+//! used; otherwise, under a cross-process lock, re-read the cache (another process may just
+//! have refreshed it), refresh with the refresh token (sso-session profiles), and only then
+//! log in, and only when a login is allowed. The token file is rewritten atomically in the
+//! AWS CLI v2's format, so `aws` and `ssox` share every refresh and every login.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::aws::Net;
 use crate::config::resolve::SsoProfile;
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::lock;
 use crate::secret::Secret;
-use crate::sso::login::{self, LoginOptions};
-use crate::sso::oidc::{Grant, Oidc};
-use crate::sso::token_cache::{self, CachedToken, TokenFileError};
-use crate::timefmt::{self, Timestamp};
+use crate::settings::{LoginOptions, LoginPolicy};
+use crate::sso::login;
+use crate::sso::oidc::{Grant, Oidc, OidcError};
+use crate::sso::token_cache::{self, CachedToken, TokenAction, TokenFileError, TokenState};
+use crate::timefmt;
 use crate::{notice, term, vlog};
-
-/// A token with less than this left is refreshed (the AWS CLI's window).
-pub const REFRESH_WINDOW: i64 = 15 * 60;
-
-/// Whether ssox may start a login by itself.
-#[derive(Debug, Clone)]
-pub enum LoginPolicy {
-    /// No terminal, or `--no-login`: fail with the command to run instead.
-    Never {
-        reason: &'static str,
-    },
-    Allowed(LoginOptions),
-}
 
 pub struct Session<'a> {
     pub env: &'a Env,
     pub sso: &'a SsoProfile,
-    /// The SSO OIDC endpoint override, if any.
-    pub oidc_endpoint: Option<String>,
+    pub net: &'a Net,
     pub policy: &'a LoginPolicy,
-    pub timeout: std::time::Duration,
-}
-
-/// How messages name an SSO login: its sso-session, or a legacy profile and its start URL.
-pub fn describe(sso: &SsoProfile) -> String {
-    match &sso.session_name {
-        Some(s) => format!("sso-session `{s}` (profile `{}`)", sso.profile),
-        None => format!("profile `{}` ({})", sso.profile, sso.start_url),
-    }
-}
-
-/// The command that logs this profile in.
-pub fn login_command(sso: &SsoProfile) -> String {
-    match &sso.session_name {
-        Some(s) if sso.account_id.is_none() => format!("ssox login --sso-session {s}"),
-        _ => format!("ssox login -p {}", sso.profile),
-    }
 }
 
 impl Session<'_> {
@@ -76,12 +47,17 @@ impl Session<'_> {
         })
     }
 
-    fn oidc(&self) -> Oidc {
-        Oidc::new(
-            &self.sso.region,
-            self.oidc_endpoint.as_deref(),
-            self.timeout,
+    fn state(&self, token: Option<&CachedToken>, rejected: Option<&Secret>) -> TokenState {
+        TokenState::classify(
+            token,
+            self.sso.session_name.is_some(),
+            timefmt::now(),
+            rejected,
         )
+    }
+
+    fn oidc(&self) -> Result<Oidc<'_>, Error> {
+        Oidc::new(self.net, &self.sso.region)
     }
 
     /// A token the portal should accept. `rejected` is a token the portal just refused
@@ -97,23 +73,21 @@ impl Session<'_> {
             self.env.tilde(&path),
             self.sso.token_cache_input()
         );
-        let is_rejected = |t: &CachedToken| rejected.is_some_and(|r| r == &t.access_token);
-        let usable =
-            |t: &CachedToken, now: Timestamp, window: i64| !is_rejected(t) && t.lasts(now, window);
-        if let Some(t) = self.read()?
-            && usable(&t, timefmt::now(), REFRESH_WINDOW)
-        {
-            vlog!(
-                "SSO token valid for {}",
-                timefmt::human_duration(t.expires_at().unwrap_or(0) - timefmt::now())
-            );
-            return Ok(t);
+        if let Some(t) = self.read()? {
+            let state = self.state(Some(&t), rejected);
+            if let TokenState::Valid { expires_at } = state {
+                vlog!(
+                    "SSO token valid for {}",
+                    timefmt::human_duration(expires_at - timefmt::now())
+                );
+                return Ok(t);
+            }
         }
         let wait = match self.policy {
             LoginPolicy::Allowed(o) => o.timeout,
-            LoginPolicy::Never { .. } => self.timeout * 6,
+            LoginPolicy::Never { .. } => self.net.timeout() * 6,
         };
-        let what = format!("is refreshing or logging in for {}", describe(self.sso));
+        let what = format!("is refreshing or logging in for {}", self.sso.describe());
         let _guard = lock::acquire(
             &token_cache::lock_path(&path),
             &what,
@@ -129,46 +103,40 @@ impl Session<'_> {
             lock::LockError::Io { .. } => Error::new(Exit::Io, e.to_string()),
         })?;
         // Another process may have refreshed or logged in while we waited.
-        let now = timefmt::now();
         let current = self.read()?;
-        if let Some(t) = &current
-            && usable(t, now, REFRESH_WINDOW)
-        {
-            vlog!("another process renewed the SSO token");
-            return Ok(t.clone());
-        }
-        let mut why = "no cached SSO token".to_string();
-        if let Some(t) = current {
-            why = match t.expires_at() {
-                _ if is_rejected(&t) => {
-                    "the cached SSO token was rejected by the service".to_string()
+        let state = self.state(current.as_ref(), rejected);
+        let now = timefmt::now();
+        match (state.action(), current) {
+            (TokenAction::Use, Some(t)) => {
+                if matches!(state, TokenState::Valid { .. }) {
+                    vlog!("another process renewed the SSO token");
+                } else {
+                    vlog!(
+                        "using the SSO token for its last {}",
+                        timefmt::human_duration(t.expires_at().unwrap_or(0) - now)
+                    );
                 }
-                Some(e) if e <= now => format!(
-                    "the cached SSO token expired at {} ({} ago)",
-                    timefmt::format_rfc3339(e),
-                    timefmt::human_duration(now - e)
-                ),
-                Some(_) => "the cached SSO token is about to expire".to_string(),
-                None => "the cached SSO token has no readable expiry".to_string(),
-            };
-            if self.sso.session_name.is_some() && t.can_refresh(now) {
-                match self.refresh(rt, &t) {
-                    Ok(new) => return Ok(new),
-                    Err(e) => {
-                        vlog!("refresh failed: {e}");
-                        why = format!("{why}, and refreshing it failed");
+                Ok(t)
+            }
+            (TokenAction::Refresh, Some(t)) => match self.refresh(rt, &t) {
+                Ok(new) => Ok(new),
+                Err(e) => {
+                    vlog!("refresh failed: {e}");
+                    if state.still_valid() {
+                        vlog!(
+                            "using the SSO token for its last {}",
+                            timefmt::human_duration(t.expires_at().unwrap_or(0) - now)
+                        );
+                        return Ok(t);
                     }
+                    self.login_or_fail(
+                        rt,
+                        &format!("{}, and refreshing it failed", state.reason(now)),
+                    )
                 }
-            }
-            if usable(&t, now, 1) {
-                vlog!(
-                    "using the SSO token for its last {}",
-                    timefmt::human_duration(t.expires_at().unwrap_or(0) - now)
-                );
-                return Ok(t);
-            }
+            },
+            _ => self.login_or_fail(rt, &state.reason(now)),
         }
-        self.login_or_fail(rt, &why)
     }
 
     fn refresh(
@@ -183,16 +151,17 @@ impl Session<'_> {
         };
         let started = std::time::Instant::now();
         let issued_at = timefmt::now();
-        let oidc = self.oidc();
+        let oidc = self.oidc()?;
         let new = rt
             .block_on(oidc.create_token(client_id, secret, Grant::Refresh(refresh)))
             .map_err(|e| {
-                if matches!(e, crate::sso::oidc::OidcError::InvalidClient(_)) {
+                if matches!(e, OidcError::InvalidClient(_))
+                    && let Ok(p) = token_cache::registration_path(&self.cache_dir(), self.sso)
+                {
                     // A rejected client is no use to the login that follows either.
-                    let _ =
-                        std::fs::remove_file(login::registration_path(&self.cache_dir(), self.sso));
+                    let _ = std::fs::remove_file(p);
                 }
-                login::oidc_error(&e, self.sso)
+                e.to_error(self.sso)
             })?;
         vlog!(
             "refreshed the SSO token in {:.1} ms",
@@ -225,12 +194,12 @@ impl Session<'_> {
                 Exit::NoPerm,
                 format!(
                     "login needed for {}: {why} ({reason}, so ssox did not start a login)",
-                    describe(self.sso)
+                    self.sso.describe()
                 ),
             )
-            .hint(format!("run `{}`", login_command(self.sso)))),
+            .hint(format!("run `{}`", self.sso.login_command()))),
             LoginPolicy::Allowed(opts) => {
-                notice!("login needed for {}: {why}", describe(self.sso));
+                notice!("login needed for {}: {why}", self.sso.describe());
                 self.login(rt, opts)
             }
         }
@@ -242,7 +211,7 @@ impl Session<'_> {
         rt: &tokio::runtime::Runtime,
         opts: &LoginOptions,
     ) -> Result<CachedToken, Error> {
-        let oidc = self.oidc();
+        let oidc = self.oidc()?;
         let token = rt.block_on(login::login(
             self.env,
             &self.cache_dir(),
@@ -261,7 +230,7 @@ impl Session<'_> {
         rt: &tokio::runtime::Runtime,
         opts: &LoginOptions,
     ) -> Result<CachedToken, Error> {
-        let what = format!("is logging in for {}", describe(self.sso));
+        let what = format!("is logging in for {}", self.sso.describe());
         let _guard = lock::acquire(
             &token_cache::lock_path(&self.token_path()),
             &what,

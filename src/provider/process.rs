@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::credentials::Credentials;
 use crate::env::Env;
+use crate::error::{Error, Exit};
 use crate::secret::Secret;
 use crate::timefmt;
 
@@ -21,8 +22,11 @@ pub const CHAIN_VAR: &str = "SSOX_CREDENTIAL_PROCESS_CHAIN";
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
     /// Names only the program: the rest of the command line may hold a secret.
-    #[error("cannot parse the credential_process of `{0}`: unterminated quote")]
-    Split(String),
+    #[error("cannot parse the credential_process of `{program}`: {reason}")]
+    Split {
+        program: String,
+        reason: &'static str,
+    },
     #[error("credential_process is empty")]
     Empty,
     #[error("cannot run credential_process `{program}`: {source}")]
@@ -43,69 +47,98 @@ pub enum ProcessError {
     Loop { profile: String, chain: String },
 }
 
+impl ProcessError {
+    /// The error for the person at the terminal, with the exit status that fits.
+    pub fn to_error(&self, profile: &str) -> Error {
+        use ProcessError as P;
+        let exit = match self {
+            P::Split { .. } | P::Empty | P::Spawn { .. } | P::Loop { .. } => Exit::Config,
+            P::Timeout { .. } => Exit::TempFail,
+            P::Failed { .. } | P::BadOutput { .. } => Exit::Unavailable,
+        };
+        let err = Error::new(exit, format!("profile `{profile}`: {self}"));
+        match self {
+            P::Loop { .. } => err.hint(LOOP_HINT),
+            P::Timeout { .. } => err.hint("--process-timeout waits longer"),
+            _ => err,
+        }
+    }
+}
+
+/// What to do about a credential_process that calls ssox for its own profile.
+pub const LOOP_HINT: &str = "a credential_process must not call ssox for its own profile; point it at the SSO profile instead";
+
 /// The first word of a command line, for messages.
 fn program_name(cmd: &str) -> String {
     cmd.split_whitespace().next().unwrap_or("").to_string()
 }
 
-/// POSIX shell word splitting (what Python's `shlex.split` does for botocore).
+/// Splits a command line into words exactly as Python's `shlex.split` does (what botocore
+/// runs a credential_process with): POSIX quoting, no shell. In double quotes a backslash
+/// escapes only `"` and `\\` (so `"\$"` stays `\$`); outside quotes it escapes any
+/// character, a newline included; a trailing backslash or an open quote is an error.
 pub fn split(cmd: &str) -> Result<Vec<String>, ProcessError> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = cmd.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => cur.push(c),
-                        None => return Err(ProcessError::Split(program_name(cmd))),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
-                            Some('\n') => {}
-                            Some(c) => {
-                                cur.push('\\');
-                                cur.push(c);
-                            }
-                            None => return Err(ProcessError::Split(program_name(cmd))),
-                        },
-                        Some(c) => cur.push(c),
-                        None => return Err(ProcessError::Split(program_name(cmd))),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some('\n') | None => {}
-                    Some(c) => cur.push(c),
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum State {
+        Between,
+        Word,
+        Quote(char),
+        Escape { from: Option<char> },
     }
-    if in_word {
-        words.push(cur);
+    let fail = |reason| ProcessError::Split {
+        program: program_name(cmd),
+        reason,
+    };
+    let is_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let mut words = Vec::new();
+    let mut token = String::new();
+    // Whether the current word had quotes: `''` is an empty word, nothing is no word.
+    let mut quoted = false;
+    let mut state = State::Between;
+    for c in cmd.chars() {
+        state = match state {
+            State::Between | State::Word if is_space(c) => {
+                if state == State::Word || quoted {
+                    words.push(std::mem::take(&mut token));
+                    quoted = false;
+                }
+                State::Between
+            }
+            State::Between | State::Word => match c {
+                '\\' => State::Escape { from: None },
+                '\'' | '"' => State::Quote(c),
+                _ => {
+                    token.push(c);
+                    State::Word
+                }
+            },
+            State::Quote(q) => {
+                quoted = true;
+                if c == q {
+                    State::Word
+                } else if c == '\\' && q == '"' {
+                    State::Escape { from: Some(q) }
+                } else {
+                    token.push(c);
+                    State::Quote(q)
+                }
+            }
+            State::Escape { from } => {
+                // In double quotes only the quote and the backslash itself are escaped.
+                if from.is_some() && c != '\\' && Some(c) != from {
+                    token.push('\\');
+                }
+                token.push(c);
+                from.map_or(State::Word, State::Quote)
+            }
+        };
+    }
+    match state {
+        State::Quote(_) => return Err(fail("no closing quotation")),
+        State::Escape { .. } => return Err(fail("nothing after the last backslash")),
+        State::Word => words.push(token),
+        State::Between if quoted => words.push(token),
+        State::Between => {}
     }
     Ok(words)
 }
@@ -258,6 +291,51 @@ mod tests {
         let e = split("tool --key 'SECRETVALUE").unwrap_err().to_string();
         assert!(e.contains("`tool`") && !e.contains("SECRETVALUE"), "{e}");
         assert!(split("").unwrap().is_empty());
+    }
+
+    /// Command lines where a hand-written splitter and Python's `shlex.split` are easy to
+    /// tell apart; each is split by both and must give the same words or both fail.
+    const TRICKY: &[&str] = &[
+        r#"a "\$HOME" b"#,
+        r#""\`x\`""#,
+        "tail\\",
+        "a\\\nb",
+        "\"a\\\nb\"",
+        r#"'a\b' "a\b" a\b"#,
+        r#""a\"b" 'it'\''s'"#,
+        r#"x"" ""y '' """#,
+        "a\tb\rc\x0bd\x0ce",
+        "a\u{a0}b",
+        r#"say "\\\"""#,
+        r#""unterminated"#,
+        r"a\ b\  c",
+        r#"--json='{"k": "v"}' --x="$(y)""#,
+        "#not-a-comment x",
+        "  lead  and trail  ",
+        "é \"ü\\é\"",
+    ];
+
+    #[test]
+    fn splits_exactly_like_python_shlex() {
+        let script = "import json, shlex, sys\nfor line in json.load(sys.stdin):\n    try:\n        print(json.dumps(shlex.split(line)))\n    except ValueError:\n        print('null')\n";
+        let mut child = std::process::Command::new("python3")
+            .args(["-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 is needed for the tests");
+        let input = serde_json::to_vec(TRICKY).unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), &input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let python: Vec<Option<Vec<String>>> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(python.len(), TRICKY.len());
+        for (line, want) in TRICKY.iter().zip(python) {
+            assert_eq!(split(line).ok(), want, "{line:?}");
+        }
     }
 
     #[test]

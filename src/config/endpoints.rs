@@ -1,14 +1,14 @@
 //! Which URL an AWS service client talks to when the user overrides it, resolved the way
-//! botocore and the AWS CLI v2 do (aws-formats.md §5): `AWS_ENDPOINT_URL_<SVC>`, then
+//! botocore and the AWS CLI v2 do: `AWS_ENDPOINT_URL_<SVC>`, then
 //! `AWS_ENDPOINT_URL`, then the profile's `[services NAME]` block, then the profile's
 //! `endpoint_url`; all off with `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` or the profile's
-//! `ignore_configured_endpoint_urls`. The result is passed to the SDK client explicitly.
-//! Pure.
+//! `ignore_configured_endpoint_urls`. The result is passed to the SDK client explicitly
+//! (see `aws::Net::target`, which falls back to the SDK's endpoint rules). Pure.
 
 use crate::config::{ConfigSet, Origin, Section, parse::sub_properties};
 use crate::env::Env;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     Sso,
     SsoOidc,
@@ -16,6 +16,15 @@ pub enum Service {
 }
 
 impl Service {
+    /// How messages name the service.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Sso => "the SSO portal",
+            Service::SsoOidc => "the SSO OIDC service",
+            Service::Sts => "STS",
+        }
+    }
+
     fn env_suffix(self) -> &'static str {
         match self {
             Service::Sso => "SSO",

@@ -16,11 +16,10 @@ use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::SignalFd;
 use nix::unistd::Pid;
 
-use crate::config::resolve::Chain;
+use crate::child::exec::Program;
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
-use crate::exec::Program;
-use crate::provider::{self, Context};
+use crate::provider::{self, Context, Plan};
 use crate::secret::Secret;
 use crate::timefmt;
 use crate::{notice, vlog};
@@ -133,11 +132,11 @@ pub fn credentials_body(c: &Credentials) -> String {
 fn serve(
     endpoint: &Endpoint,
     ctx: &Context<'_>,
-    chain: &Chain,
+    plan: &Plan<'_>,
     mut current: Credentials,
     login_hint: &str,
 ) {
-    let window = SERVE_WINDOW.max(ctx.min_ttl);
+    let window = SERVE_WINDOW.max(ctx.fetch.min_ttl);
     let mut told_login = false;
     for stream in endpoint.listener.incoming() {
         let Ok(mut stream) = stream else { continue };
@@ -181,7 +180,7 @@ fn serve(
         }
         let left = current.expiration.map_or(i64::MAX, |e| e - timefmt::now());
         if left < window {
-            match provider::credentials(ctx, chain) {
+            match provider::credentials(ctx, plan) {
                 Ok(c) => {
                     vlog!(
                         "server: renewed credentials, valid until {}",
@@ -240,7 +239,7 @@ fn signal_mask() -> SigSet {
 pub fn run(
     endpoint: &Endpoint,
     ctx: &Context<'_>,
-    chain: &Chain,
+    plan: &Plan<'_>,
     first: Credentials,
     program: &Program,
     env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
@@ -293,7 +292,7 @@ pub fn run(
                 let _ = nix::sys::signal::kill(child_pid, sig);
             }
         });
-        scope.spawn(move || serve(endpoint, ctx, chain, first, login_hint));
+        scope.spawn(move || serve(endpoint, ctx, plan, first, login_hint));
         let status = child.wait();
         let code = match status {
             Ok(s) => match (s.code(), s.signal()) {

@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use crate::cli::ProfilesCmd;
 use crate::config::ConfigSet;
-use crate::config::resolve::{self, Base, Chain, SsoProfile};
+use crate::config::resolve::{self, Base, Chain};
 use crate::env::Env;
 use crate::error::Error;
-use crate::role_cache;
-use crate::settings::Settings;
-use crate::sso::token_cache;
+use crate::provider::{Plan, role_cache};
+use crate::settings::Common;
+use crate::sso::token_cache::TokenState;
 use crate::timefmt::{self, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -48,92 +48,25 @@ fn left(now: Timestamp, until: Timestamp) -> String {
     )
 }
 
-/// The SSO token's state, as one phrase.
-pub fn token_state(env: &Env, sso: &SsoProfile, now: Timestamp) -> (String, Health) {
-    let path = token_cache::token_path(&crate::sso::cache_dir(env), sso.token_cache_input());
-    match token_cache::read(&path) {
-        Ok(None) => ("not logged in".into(), Health::Bad),
-        Err(_) => ("token file unreadable".into(), Health::Bad),
-        Ok(Some(t)) => {
-            let refreshable = sso.session_name.is_some() && t.can_refresh(now);
-            match t.expires_at() {
-                Some(e) if e > now => (format!("token valid {}", left(now, e)), Health::Good),
-                _ if refreshable => ("token expired, refreshable".into(), Health::Warn),
-                _ => ("token expired".into(), Health::Bad),
-            }
+fn token_health(state: &TokenState) -> Health {
+    match state {
+        TokenState::Valid { .. } | TokenState::Expiring { .. } => Health::Good,
+        TokenState::Expired {
+            refreshable: true, ..
         }
+        | TokenState::Rejected { refreshable: true } => Health::Warn,
+        _ => Health::Bad,
     }
 }
 
-fn cached(env: &Env, file_name: &str, now: Timestamp) -> Option<String> {
-    let c = role_cache::read(&role_cache::cache_dir(env).join(file_name))?;
-    let e = c.expiration?;
+fn cached(path: &std::path::Path, now: Timestamp) -> Option<String> {
+    let e = role_cache::read(path)?.expiration?;
     (e > now).then(|| format!("cached credentials valid {}", left(now, e)))
 }
 
-/// The role-cache file of a chain's last hop (as the provider keys it), if it has one.
-pub fn last_hop_cache(chain: &Chain) -> Option<String> {
+/// The kind of a profile, what it signs in as, and where a role's source credentials come from.
+fn what_it_is(set: &ConfigSet, chain: &Chain) -> (&'static str, String, Option<String>) {
     if let Some(role) = chain.roles.last() {
-        let duration = role
-            .duration_seconds
-            .as_deref()
-            .and_then(|d| d.parse().ok());
-        return Some(role_cache::assume_role_file_name(role, duration));
-    }
-    match &chain.base {
-        Base::Sso(s) => Some(role_cache::sso_file_name(
-            s.account_id.as_deref()?,
-            s.role_name.as_deref()?,
-            s,
-        )),
-        Base::WebIdentity {
-            role_arn,
-            session_name,
-            ..
-        } => Some(role_cache::web_identity_file_name(
-            role_arn,
-            session_name.as_deref(),
-        )),
-        _ => None,
-    }
-}
-
-pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
-    let profile = set.profile(name);
-    let region = profile
-        .and_then(|p| p.get_nonempty("region"))
-        .map(str::to_string);
-    let chain = match resolve::resolve_chain(set, name) {
-        Ok(c) => c,
-        Err(resolve::ResolveError::NoCredentials { .. }) => {
-            return Row {
-                name: name.into(),
-                kind: "config",
-                target: "-".into(),
-                source: None,
-                region,
-                state: "no credentials (settings only)".into(),
-                health: Health::None,
-            };
-        }
-        Err(e) => {
-            return Row {
-                name: name.into(),
-                kind: "invalid",
-                target: "-".into(),
-                source: None,
-                region,
-                state: e.to_string(),
-                health: Health::Bad,
-            };
-        }
-    };
-    let cache_state = last_hop_cache(&chain).and_then(|f| cached(env, &f, now));
-    let base_sso = match &chain.base {
-        Base::Sso(s) => Some(s),
-        _ => None,
-    };
-    let (kind, target, source) = if let Some(role) = chain.roles.last() {
         let p = set.profile(&role.profile);
         let source = p.and_then(|p| {
             p.get("source_profile").map(str::to_string).or_else(|| {
@@ -169,12 +102,54 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
             Base::WebIdentity { role_arn, .. } => ("web-identity", role_arn.clone(), None),
             Base::NamedSource { source, .. } => ("source", source.clone(), None),
         }
+    }
+}
+
+pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
+    let profile = set.profile(name);
+    let region = profile
+        .and_then(|p| p.get_nonempty("region"))
+        .map(str::to_string);
+    let invalid = |state: String, region| Row {
+        name: name.into(),
+        kind: "invalid",
+        target: "-".into(),
+        source: None,
+        region,
+        state,
+        health: Health::Bad,
     };
-    let (state, health) = match (cache_state, base_sso) {
-        (Some(c), Some(sso)) => {
-            let (t, h) = token_state(env, sso, now);
+    let chain = match resolve::resolve_chain(set, name) {
+        Ok(c) => c,
+        Err(resolve::ResolveError::NoCredentials { .. }) => {
+            return Row {
+                name: name.into(),
+                kind: "config",
+                target: "-".into(),
+                source: None,
+                region,
+                state: "no credentials (settings only)".into(),
+                health: Health::None,
+            };
+        }
+        Err(e) => return invalid(e.to_string(), region),
+    };
+    let plan = match Plan::new(&chain, env, now) {
+        Ok(p) => p,
+        Err(e) => return invalid(e.message, region),
+    };
+    let cache_state = plan.final_cache().and_then(|f| cached(f, now));
+    let base_sso = match &chain.base {
+        Base::Sso(s) => Some(s),
+        _ => None,
+    };
+    let (kind, target, source) = what_it_is(set, &chain);
+    let token = base_sso.map(|sso| TokenState::of(&crate::sso::cache_dir(env), sso, now));
+    let (state, health) = match (cache_state, token) {
+        (Some(c), Some(t)) => {
+            let h = token_health(&t);
             (
-                format!("{c}; {t}"),
+                format!("{c}; {}", t.summary(now)),
                 if h == Health::Bad {
                     Health::Warn
                 } else {
@@ -183,7 +158,7 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
             )
         }
         (Some(c), None) => (c, Health::Good),
-        (None, Some(sso)) => token_state(env, sso, now),
+        (None, Some(t)) => (t.summary(now), token_health(&t)),
         (None, None) => match &chain.base {
             Base::AccessKey { .. } => ("keys in the config files".into(), Health::Good),
             Base::Process { .. } => ("fetched when used".into(), Health::None),
@@ -261,8 +236,8 @@ pub fn table(rows: &[Row], color: bool) -> String {
 }
 
 pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
-    let settings = Settings::for_target(None, env);
-    let set = crate::app::load_config(&settings.env, &settings.paths)?;
+    let settings = Common::new(None, env);
+    let set = crate::config::load(&settings.env, &settings.paths)?;
     let text = if cmd.names {
         set.profiles.keys().map(|n| n.clone() + "\n").collect()
     } else if cmd.sso_session_names {
@@ -275,7 +250,12 @@ pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
             .map(|n| row(&settings.env, &set, n, now))
             .collect();
         if cmd.json {
-            let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(&rows).map_err(|e| {
+                Error::new(
+                    crate::error::Exit::Internal,
+                    format!("cannot write JSON: {e}"),
+                )
+            })?;
             s.push('\n');
             s
         } else if rows.is_empty() {
@@ -290,6 +270,6 @@ pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
             table(&rows, color)
         }
     };
-    crate::app::print_output(&text)?;
+    crate::output::print(&text)?;
     Ok(0)
 }

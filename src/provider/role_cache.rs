@@ -1,7 +1,7 @@
-//! The AWS CLI v2's role-credential cache, `~/.aws/cli/cache/<sha1>.json` (aws-formats.md
-//! §4): which file holds a role's credentials, reading it, and writing it the way the CLI
-//! does, so each reuses what the other cached. A corrupt or unreadable entry is a miss,
-//! never an error; writes are atomic and 0600.
+//! The AWS CLI v2's role-credential cache, `~/.aws/cli/cache/<sha1>.json`: which file holds
+//! a role's credentials (botocore's keys), reading it, and writing it the way the CLI does,
+//! so each reuses what the other cached. A corrupt or unreadable entry is a miss, never an
+//! error; writes are atomic and 0600.
 
 use std::path::{Path, PathBuf};
 
@@ -10,11 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::resolve::{AssumeRole, SsoProfile};
 use crate::credentials::Credentials;
 use crate::env::Env;
+use crate::error::Error;
 use crate::secret::Secret;
 use crate::timefmt;
-
-/// Cached credentials are reused only while at least this long remains (the AWS CLI's rule).
-pub const MIN_REMAINING: i64 = 15 * 60;
 
 #[derive(Serialize, Deserialize)]
 struct Entry {
@@ -113,13 +111,12 @@ struct RoleKey<'a> {
 }
 
 /// `sha1(json.dumps(args, sort_keys=True))`: Python's default separators, field order sorted.
-fn role_file_name(key: &RoleKey<'_>) -> String {
-    let json = crate::pyjson::dumps(key).unwrap_or_default();
-    format!("{}.json", sha1_smol::Sha1::from(json).hexdigest())
+fn role_file_name(key: &RoleKey<'_>) -> Result<String, Error> {
+    crate::pyjson::sha1_file_name(key, false)
 }
 
 /// The entry an AssumeRole hop is cached under (`duration`: its parsed duration_seconds).
-pub fn assume_role_file_name(role: &AssumeRole, duration: Option<i32>) -> String {
+pub fn assume_role_file_name(role: &AssumeRole, duration: Option<i32>) -> Result<String, Error> {
     role_file_name(&RoleKey {
         duration_seconds: duration,
         external_id: role.external_id.as_deref(),
@@ -130,7 +127,7 @@ pub fn assume_role_file_name(role: &AssumeRole, duration: Option<i32>) -> String
 }
 
 /// The entry AssumeRoleWithWebIdentity is cached under.
-pub fn web_identity_file_name(role_arn: &str, session_name: Option<&str>) -> String {
+pub fn web_identity_file_name(role_arn: &str, session_name: Option<&str>) -> Result<String, Error> {
     role_file_name(&RoleKey {
         duration_seconds: None,
         external_id: None,
@@ -170,9 +167,14 @@ struct AssumedUser<'a> {
     arn: &'a str,
 }
 
-/// Writes assumed-role credentials as the AWS CLI caches an STS response (`...UTC` dates).
-pub fn write_assumed(path: &Path, assumed: &crate::sts::Assumed) -> std::io::Result<()> {
-    let c = &assumed.credentials;
+/// Writes assumed-role credentials as the AWS CLI caches an STS response (`...UTC` dates),
+/// with the role's ARN and id as STS returned them.
+pub fn write_assumed(
+    path: &Path,
+    c: &Credentials,
+    arn: &str,
+    assumed_role_id: &str,
+) -> std::io::Result<()> {
     let (Some(token), Some(exp)) = (&c.session_token, c.expiration) else {
         return Ok(());
     };
@@ -185,8 +187,8 @@ pub fn write_assumed(path: &Path, assumed: &crate::sts::Assumed) -> std::io::Res
             account_id: c.account_id.as_deref(),
         },
         user: AssumedUser {
-            assumed_role_id: &assumed.assumed_role_id,
-            arn: &assumed.arn,
+            assumed_role_id,
+            arn,
         },
     };
     let bytes = crate::pyjson::dumps(&entry).map_err(std::io::Error::other)?;
@@ -195,7 +197,7 @@ pub fn write_assumed(path: &Path, assumed: &crate::sts::Assumed) -> std::io::Res
 
 /// The file name botocore's `SSOCredentialFetcher` uses: sha1 of the compact, sorted-keys
 /// JSON of account, role and session name (or start URL for legacy profiles).
-pub fn sso_file_name(account_id: &str, role_name: &str, sso: &SsoProfile) -> String {
+pub fn sso_file_name(account_id: &str, role_name: &str, sso: &SsoProfile) -> Result<String, Error> {
     #[derive(Serialize)]
     struct Key<'a> {
         #[serde(rename = "accountId")]
@@ -213,8 +215,7 @@ pub fn sso_file_name(account_id: &str, role_name: &str, sso: &SsoProfile) -> Str
         session_name: sso.session_name.as_deref(),
         start_url: sso.session_name.is_none().then_some(sso.start_url.as_str()),
     };
-    let json = crate::pyjson::dumps_compact(&key).unwrap_or_default();
-    format!("{}.json", sha1_smol::Sha1::from(json).hexdigest())
+    crate::pyjson::sha1_file_name(&key, true)
 }
 
 #[cfg(test)]
@@ -273,11 +274,11 @@ mod tests {
             serial_number: None,
         };
         assert_eq!(
-            role_file_name(&key(Some("mysess"))),
+            role_file_name(&key(Some("mysess"))).unwrap(),
             "b2217ad4a66602db814e3926729f71f185547714.json"
         );
         assert_eq!(
-            role_file_name(&key(None)),
+            role_file_name(&key(None)).unwrap(),
             "51e7b105b5040ce662656c8dc6ab4de70c4de7ad.json"
         );
     }
@@ -285,11 +286,11 @@ mod tests {
     #[test]
     fn sso_keys_match_botocore() {
         assert_eq!(
-            sso_file_name("012345678901", "SampleRole", &sso(Some("dev"))),
+            sso_file_name("012345678901", "SampleRole", &sso(Some("dev"))).unwrap(),
             "4f0072b03f86a95e613340c2868ab49e9cc60d6e.json"
         );
         assert_eq!(
-            sso_file_name("012345678901", "SampleRole", &sso(None)),
+            sso_file_name("012345678901", "SampleRole", &sso(None)).unwrap(),
             "6bb8ec4da2026aa60b9286aa331acd17d55a6f86.json"
         );
     }

@@ -6,7 +6,13 @@
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, CompletionsCmd};
+use crate::error::Error;
+
+pub fn run(cmd: &CompletionsCmd) -> Result<i32, Error> {
+    crate::output::print(&script(cmd.shell))?;
+    Ok(0)
+}
 
 /// The script for `shell`, with profile and sso-session names completed from the config.
 pub fn script(shell: Shell) -> String {

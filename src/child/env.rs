@@ -33,7 +33,7 @@ pub const REMOVED: &[&str] = &[
     "AWS_ROLE_ARN",
     "AWS_ROLE_SESSION_NAME",
     "SSOX_PROFILE",
-    crate::process::CHAIN_VAR,
+    crate::provider::process::CHAIN_VAR,
 ];
 
 /// What the child gets besides the inherited variables.

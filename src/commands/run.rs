@@ -1,0 +1,177 @@
+//! `ssox [-p PROFILE] [-- PROGRAM ARGS]`, the main command: settings → PROGRAM looked up →
+//! config → chain and its plan → credentials → then exec PROGRAM with them, print them, write
+//! them into the credentials file, or serve them to PROGRAM (`--server`). The warm path reads
+//! as that one line: no runtime, no SDK client, no TLS.
+
+use crate::child::env::{self as child_env, Injected};
+use crate::child::exec::{self, Program};
+use crate::child::server;
+use crate::cli::RunArgs;
+use crate::config::resolve::{self, Base};
+use crate::credentials::Credentials;
+use crate::env::Env;
+use crate::error::{Error, Exit};
+use crate::output::{
+    self,
+    credentials_file::{self, WriteError},
+};
+use crate::provider::{self, Context, Plan, process};
+use crate::settings::{self, LoginPolicy, Output};
+use crate::{notice, timefmt, vlog};
+
+/// Runs ssox's main command; returns the exit status (exec returns only on failure).
+pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
+    let settings = settings::Run::new(args, env);
+    let common = &settings.common;
+    let program = match settings.output {
+        Output::Exec => Some(find_program(&settings)?),
+        Output::Print { .. } | Output::WriteOnly => None,
+    };
+    process::check_loop(&common.env, &common.profile)
+        .map_err(|e| Error::new(Exit::Config, e.to_string()).hint(process::LOOP_HINT))?;
+    let set = crate::config::load(&common.env, &common.paths)?;
+    let chain = resolve::resolve_chain(&set, &common.profile)
+        .map_err(|e| resolve::explain(&e, &set, &common.env, &common.paths))?;
+    let selected = set
+        .profile(&common.profile)
+        .ok_or_else(|| Error::new(Exit::Internal, "resolved profile vanished"))?;
+    let ctx = Context::new(
+        &common.env,
+        &set,
+        selected,
+        &settings.policy,
+        &settings.fetch,
+    );
+    let plan = provider::plan(&ctx, &chain)?;
+    let creds = provider::credentials(&ctx, &plan)?;
+    let region = settings
+        .region
+        .as_deref()
+        .or_else(|| selected.get_nonempty("region"));
+    if let Output::Print { format, pretty } = settings.output {
+        output::print(&output::render(format, &creds, region, pretty))?;
+        return Ok(0);
+    }
+    if let Some(section) = &settings.credentials_file_profile {
+        write_credentials_file(&settings, section, &creds)?;
+    }
+    provider::warn_if_short(&creds, settings.fetch.min_ttl);
+    let Some((program, is_shell)) = program else {
+        return Ok(0);
+    };
+    if settings.server {
+        return serve(&settings, &ctx, &plan, creds, region, &program);
+    }
+    let child = child_env::build(
+        &common.env,
+        &Injected::Keys(&creds),
+        region,
+        &common.profile,
+    );
+    if is_shell {
+        notice!(
+            "starting {} with the credentials of profile `{}`{}; type `exit` to leave",
+            program.path.display(),
+            common.profile,
+            valid_until(&creds)
+        );
+    }
+    vlog!("exec {}", program.path.display());
+    Err(exec::exec(&program, child))
+}
+
+fn valid_until(creds: &Credentials) -> String {
+    creds
+        .expiration
+        .map(|e| format!(" (valid until {})", timefmt::format_rfc3339(e)))
+        .unwrap_or_default()
+}
+
+/// `--server`: PROGRAM runs as a child and fetches credentials from a loopback endpoint.
+fn serve(
+    settings: &settings::Run,
+    ctx: &Context<'_>,
+    plan: &Plan<'_>,
+    creds: Credentials,
+    region: Option<&str>,
+    program: &Program,
+) -> Result<i32, Error> {
+    let common = &settings.common;
+    let endpoint = server::Endpoint::bind()?;
+    let child = child_env::build(
+        &common.env,
+        &Injected::Container {
+            url: &endpoint.url,
+            token: &endpoint.token,
+        },
+        region,
+        &common.profile,
+    );
+    // The server renews by itself, in the background: never a login, never --refresh.
+    let never = LoginPolicy::Never {
+        reason: "ssox --server never starts a login by itself",
+    };
+    let fetch = settings::Fetch {
+        refresh: false,
+        ..settings.fetch.clone()
+    };
+    let server_ctx = Context::new(ctx.env, ctx.set, ctx.selected, &never, &fetch);
+    let login_hint = match &plan.chain.base {
+        Base::Sso(sso) => sso.login_command(),
+        _ => format!("ssox -p {}", common.profile),
+    };
+    match server::run(
+        &endpoint,
+        &server_ctx,
+        plan,
+        creds,
+        program,
+        child,
+        &login_hint,
+    )? {}
+}
+
+fn write_credentials_file(
+    settings: &settings::Run,
+    section: &str,
+    creds: &Credentials,
+) -> Result<(), Error> {
+    let common = &settings.common;
+    let path = &common.paths.credentials;
+    let written = credentials_file::write(path, section, creds, settings.force).map_err(|e| match e {
+        WriteError::LongTermKeys { .. } => Error::new(Exit::Config, e.to_string())
+            .hint(format!("choose another section with -c, or add --force if you really mean to replace [{section}]")),
+        WriteError::NotText { .. } | WriteError::Io { .. } | WriteError::Lock(_) => Error::new(Exit::Io, e.to_string()),
+    })?;
+    if let Some(old) = written.narrowed_from {
+        notice!(
+            "{} was mode {old:04o}; it holds secrets, so ssox wrote it as 0600",
+            common.env.tilde(&written.path)
+        );
+    }
+    notice!(
+        "wrote the credentials of profile `{}` to [{section}] in {}{}",
+        common.profile,
+        common.env.tilde(&written.path),
+        valid_until(creds)
+    );
+    Ok(())
+}
+
+/// PROGRAM, or `$SHELL` when none is given. Looked up before anything else, so a typo never
+/// costs a network call or a login.
+fn find_program(settings: &settings::Run) -> Result<(Program, bool), Error> {
+    let env = &settings.common.env;
+    let path_var = env.get_os("PATH");
+    if settings.program.is_empty() {
+        let shell = env
+            .get_os("SHELL")
+            .filter(|s| !s.is_empty())
+            .map_or_else(|| "/bin/sh".into(), std::ffi::OsStr::to_os_string);
+        return Ok((exec::resolve(&[shell], path_var, &settings.cwd)?, true));
+    }
+    Ok((
+        exec::resolve(&settings.program, path_var, &settings.cwd)?,
+        false,
+    ))
+}

@@ -1,0 +1,262 @@
+//! Walks a chain's [`Plan`] to credentials. Each kind of base has its own leg (SSO in
+//! `sso`, web identity and the role hops in `sts`, `credential_process` in `process`); every
+//! leg that caches does so in the AWS CLI's role cache (`role_cache`). Errors are phrased for
+//! the person who has to fix them: the profile, the file, the command to run.
+//!
+//! The warm path (cached credentials that last) reads one cache file and builds nothing:
+//! the network settings and the async runtime in [`Context`] are made on first use.
+
+pub mod plan;
+pub mod process;
+pub mod role_cache;
+pub mod sso;
+pub mod sts;
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use crate::aws::Net;
+use crate::config::resolve::{Base, Chain};
+use crate::config::{ConfigSet, Section};
+use crate::credentials::Credentials;
+use crate::env::Env;
+use crate::error::{Error, Exit};
+use crate::secret::Secret;
+use crate::settings::{Fetch, LoginPolicy, MIN_TTL};
+use crate::timefmt;
+use crate::vlog;
+
+pub use plan::Plan;
+
+/// What the provider legs may consult; built once per command.
+pub struct Context<'a> {
+    pub env: &'a Env,
+    pub set: &'a ConfigSet,
+    /// The profile the user selected (endpoint settings come from it, as in botocore).
+    pub selected: &'a Section,
+    pub policy: &'a LoginPolicy,
+    pub fetch: &'a Fetch,
+    net: OnceLock<Net>,
+    runtime: OnceLock<tokio::runtime::Runtime>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        env: &'a Env,
+        set: &'a ConfigSet,
+        selected: &'a Section,
+        policy: &'a LoginPolicy,
+        fetch: &'a Fetch,
+    ) -> Self {
+        Self {
+            env,
+            set,
+            selected,
+            policy,
+            fetch,
+            net: OnceLock::new(),
+            runtime: OnceLock::new(),
+        }
+    }
+
+    /// The network settings, read on the first network call.
+    pub fn net(&self) -> Result<&Net, Error> {
+        if let Some(n) = self.net.get() {
+            return Ok(n);
+        }
+        let n = Net::new(self.env, self.set, Some(self.selected))?;
+        Ok(self.net.get_or_init(|| n))
+    }
+
+    /// The runtime for the network legs, built on the first network call.
+    pub fn runtime(&self) -> Result<&tokio::runtime::Runtime, Error> {
+        if let Some(r) = self.runtime.get() {
+            return Ok(r);
+        }
+        let r = crate::aws::runtime()?;
+        Ok(self.runtime.get_or_init(|| r))
+    }
+}
+
+pub fn credentials(ctx: &Context<'_>, plan: &Plan<'_>) -> Result<Credentials, Error> {
+    vlog!("chain: {}", plan.describe());
+    let fetch = ctx.fetch;
+    if plan.hops.is_empty() {
+        return base_credentials(ctx, plan, fetch.min_ttl);
+    }
+    let last = plan.hops.len() - 1;
+    // The warm path: the deepest hop whose cached credentials still last.
+    let cached = if fetch.refresh {
+        None
+    } else {
+        (0..plan.hops.len()).rev().find_map(|i| {
+            let need = if i == last { fetch.min_ttl } else { MIN_TTL };
+            cached_for(ctx, &plan.hops[i].cache, need).map(|c| (i + 1, c))
+        })
+    };
+    let (start, mut creds) = match cached {
+        Some(found) => found,
+        None => (0, base_credentials(ctx, plan, MIN_TTL)?),
+    };
+    for hop in &plan.hops[start..] {
+        creds = sts::assume(ctx, hop, &creds)?;
+    }
+    Ok(creds)
+}
+
+/// Cached credentials at `path` that last at least `need` seconds.
+fn cached_for(ctx: &Context<'_>, path: &Path, need: i64) -> Option<Credentials> {
+    let c = role_cache::read(path)?;
+    let left = c.expiration.map_or(0, |e| e - timefmt::now());
+    if left >= need {
+        vlog!(
+            "cached credentials in {} valid for {}",
+            ctx.env.tilde(path),
+            timefmt::human_duration(left)
+        );
+        Some(c)
+    } else {
+        vlog!(
+            "cached credentials in {} have {} left, less than {}",
+            ctx.env.tilde(path),
+            timefmt::human_duration(left),
+            timefmt::human_duration(need)
+        );
+        None
+    }
+}
+
+/// Cached credentials for a leg that caches, unless `--refresh` said not to.
+fn reuse(ctx: &Context<'_>, path: &Path, need: i64) -> Option<Credentials> {
+    if ctx.fetch.refresh {
+        vlog!("--refresh: not using {}", ctx.env.tilde(path));
+        return None;
+    }
+    cached_for(ctx, path, need)
+}
+
+fn save(ctx: &Context<'_>, path: &Path, result: std::io::Result<()>) {
+    match result {
+        Ok(()) => vlog!("cached credentials in {}", ctx.env.tilde(path)),
+        // Not fatal: the credentials are good, only the next run will be slower.
+        Err(e) => vlog!(
+            "could not cache credentials in {}: {e}",
+            ctx.env.tilde(path)
+        ),
+    }
+}
+
+/// Says so when the credentials will not last as long as the user asked (`--min-ttl`).
+pub fn warn_if_short(creds: &Credentials, min_ttl: i64) {
+    if let Some(exp) = creds.expiration {
+        let left = exp - timefmt::now();
+        if left < min_ttl {
+            crate::notice!(
+                "the credentials last only {}, less than the {} asked for (the permission set's session duration, or duration_seconds, sets this)",
+                timefmt::human_duration(left),
+                timefmt::human_duration(min_ttl)
+            );
+        }
+    }
+}
+
+/// Milliseconds since `started`, for `-v`.
+fn ms(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The credentials at the root of the chain.
+fn base_credentials(
+    ctx: &Context<'_>,
+    plan: &Plan<'_>,
+    min_ttl: i64,
+) -> Result<Credentials, Error> {
+    let cache = plan.base_cache.as_deref();
+    match &plan.chain.base {
+        Base::Sso(s) => sso::credentials(ctx, s, cache, min_ttl),
+        Base::AccessKey {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            account_id,
+            ..
+        } => Ok(Credentials {
+            access_key_id: access_key_id.clone(),
+            secret_access_key: secret_access_key.clone(),
+            session_token: session_token.clone(),
+            expiration: None,
+            account_id: account_id.clone(),
+        }),
+        Base::Process { profile, command } => {
+            let started = Instant::now();
+            let c = process::run(ctx.env, profile, command, ctx.fetch.process_timeout)
+                .map_err(|e| e.to_error(profile))?;
+            vlog!(
+                "credential_process of profile {profile}: {:.1} ms",
+                ms(started)
+            );
+            Ok(c)
+        }
+        Base::WebIdentity {
+            profile,
+            role_arn,
+            token_file,
+            session_name,
+        } => {
+            if let Some(path) = cache
+                && let Some(c) = reuse(ctx, path, min_ttl)
+            {
+                return Ok(c);
+            }
+            sts::web_identity(
+                ctx,
+                profile,
+                role_arn,
+                token_file,
+                session_name.as_deref(),
+                cache,
+            )
+        }
+        Base::NamedSource { profile, source } => named_source(ctx, profile, source),
+    }
+}
+
+fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Credentials, Error> {
+    match source {
+        "Environment" => {
+            let (Some(key), Some(secret)) = (ctx.env.get("AWS_ACCESS_KEY_ID"), ctx.env.get("AWS_SECRET_ACCESS_KEY")) else {
+                return Err(Error::new(
+                    Exit::Config,
+                    format!("profile `{profile}` sets credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set"),
+                ));
+            };
+            Ok(Credentials {
+                access_key_id: Secret::new(key),
+                secret_access_key: Secret::new(secret),
+                session_token: ctx
+                    .env
+                    .get("AWS_SESSION_TOKEN")
+                    .or_else(|| ctx.env.get("AWS_SECURITY_TOKEN"))
+                    .map(Secret::new),
+                expiration: ctx.env.get("AWS_CREDENTIAL_EXPIRATION").and_then(timefmt::parse_rfc3339),
+                account_id: None,
+            })
+        }
+        "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::new(
+            Exit::Config,
+            format!("profile `{profile}` sets credential_source = {source}, which ssox does not support (it never contacts instance or container metadata)"),
+        )
+        .hint("on EC2 or ECS let the SDK's own credential chain do this, or use source_profile")),
+        other => Err(Error::new(
+            Exit::Config,
+            format!("profile `{profile}` sets credential_source = {other}, which is not a credential source"),
+        )
+        .hint("use Environment, Ec2InstanceMetadata or EcsContainer (ssox runs only Environment)")),
+    }
+}
+
+/// The plan of `chain`, for this run.
+pub fn plan<'c>(ctx: &Context<'_>, chain: &'c Chain) -> Result<Plan<'c>, Error> {
+    Plan::new(chain, ctx.env, timefmt::now())
+}

@@ -1,0 +1,372 @@
+//! AWS STS over aws-sdk-sts: AssumeRole (signed with the previous hop's credentials) and
+//! AssumeRoleWithWebIdentity (unsigned), against the regional endpoint or an override, and
+//! the decision of which region STS is called in.
+
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::aws::{Failure, Net, Target, TransportError};
+use crate::config::Section;
+use crate::config::endpoints::Service;
+use crate::credentials::Credentials;
+use crate::env::Env;
+use crate::error::{Error, Exit};
+use crate::provider::plan::{Hop, default_session_name};
+use crate::provider::{Context, ms, role_cache, save};
+use crate::secret::Secret;
+use crate::{timefmt, vlog};
+
+/// The region ssox calls STS in, and where that came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionChoice {
+    pub name: String,
+    pub source: String,
+}
+
+/// STS goes to the selected profile's region, else the environment's, else us-east-1.
+pub fn region(env: &Env, selected: &Section) -> RegionChoice {
+    let (name, source) = if let Some(r) = selected.get_nonempty("region") {
+        (r, format!("profile {} region", selected.name))
+    } else if let Some(r) = env.get("AWS_REGION") {
+        (r, "AWS_REGION".to_string())
+    } else if let Some(r) = env.get("AWS_DEFAULT_REGION") {
+        (r, "AWS_DEFAULT_REGION".to_string())
+    } else {
+        ("us-east-1", "the default".to_string())
+    };
+    RegionChoice {
+        name: name.to_string(),
+        source,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StsError {
+    #[error("STS refused {action} {role_arn}: {code}: {message}")]
+    Denied {
+        action: &'static str,
+        role_arn: String,
+        code: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Transport(TransportError),
+    #[error("STS failed: {0}")]
+    Service(String),
+}
+
+impl StsError {
+    /// The error for the person at the terminal, naming the profile whose role failed.
+    pub fn to_error(&self, profile: &str) -> Error {
+        match self {
+            StsError::Denied { .. } => {
+                Error::new(Exit::NoPerm, format!("profile `{profile}`: {self}"))
+                    .hint("check role_arn, the role's trust policy, external_id and the MFA code")
+            }
+            StsError::Transport(t) => {
+                let e = t.to_error();
+                Error {
+                    message: format!("profile `{profile}`: {}", e.message),
+                    ..e
+                }
+            }
+            StsError::Service(_) => {
+                Error::new(Exit::Unavailable, format!("profile `{profile}`: {self}"))
+                    .hint("check the network and any AWS_ENDPOINT_URL_STS setting")
+            }
+        }
+    }
+}
+
+/// One AssumeRole hop, signed with the credentials of the hop before it; cached.
+pub fn assume(
+    ctx: &Context<'_>,
+    hop: &Hop<'_>,
+    source: &Credentials,
+) -> Result<Credentials, Error> {
+    let role = hop.role;
+    let code = match &role.mfa_serial {
+        Some(serial) => Some(mfa_code(ctx, &role.profile, serial)?),
+        None => None,
+    };
+    let req = AssumeRequest {
+        role_arn: &role.role_arn,
+        session_name: &hop.session_name,
+        external_id: role.external_id.as_deref(),
+        duration_seconds: hop.duration,
+        mfa: role.mfa_serial.as_deref().zip(code.as_deref()),
+    };
+    let region = region(ctx.env, ctx.selected);
+    let client = Sts::new(ctx.net()?, &region.name, Some(source))?;
+    let started = Instant::now();
+    let assumed = ctx
+        .runtime()?
+        .block_on(client.assume_role(&req))
+        .map_err(|e| e.to_error(&role.profile))?;
+    vlog!(
+        "AssumeRole {} as {} (profile {}) at {}: {:.1} ms",
+        role.role_arn,
+        assumed.arn,
+        role.profile,
+        client.target().url,
+        ms(started)
+    );
+    save(
+        ctx,
+        &hop.cache,
+        role_cache::write_assumed(
+            &hop.cache,
+            &assumed.credentials,
+            &assumed.arn,
+            &assumed.assumed_role_id,
+        ),
+    );
+    Ok(assumed.credentials)
+}
+
+/// AssumeRoleWithWebIdentity with the token in `token_file`; cached at `cache`.
+pub fn web_identity(
+    ctx: &Context<'_>,
+    profile: &str,
+    role_arn: &str,
+    token_file: &str,
+    session_name: Option<&str>,
+    cache: Option<&Path>,
+) -> Result<Credentials, Error> {
+    let token = std::fs::read_to_string(token_file).map_err(|e| {
+        Error::new(
+            Exit::Config,
+            format!("profile `{profile}`: cannot read web_identity_token_file {token_file}: {e}"),
+        )
+    })?;
+    let token = Secret::new(token.trim());
+    let session = session_name.map_or_else(
+        || default_session_name(ctx.env, timefmt::now()),
+        str::to_string,
+    );
+    let region = region(ctx.env, ctx.selected);
+    let client = Sts::new(ctx.net()?, &region.name, None)?;
+    let assumed = ctx
+        .runtime()?
+        .block_on(client.assume_role_with_web_identity(role_arn, &session, &token))
+        .map_err(|e| e.to_error(profile))?;
+    vlog!("AssumeRoleWithWebIdentity {role_arn} as {}", assumed.arn);
+    if let Some(path) = cache {
+        let written = role_cache::write_assumed(
+            path,
+            &assumed.credentials,
+            &assumed.arn,
+            &assumed.assumed_role_id,
+        );
+        save(ctx, path, written);
+    }
+    Ok(assumed.credentials)
+}
+
+/// The MFA code: `--mfa-token`, else asked for on the terminal.
+fn mfa_code(ctx: &Context<'_>, profile: &str, serial: &str) -> Result<String, Error> {
+    if let Some(code) = &ctx.fetch.mfa_token {
+        return Ok(code.clone());
+    }
+    let no_terminal = || {
+        Error::new(
+            Exit::NoPerm,
+            format!("profile `{profile}` needs an MFA code (mfa_serial = {serial}) and there is no terminal to ask on"),
+        )
+        .hint("pass --mfa-token CODE")
+    };
+    if !crate::term::interactive() {
+        return Err(no_terminal());
+    }
+    let code = crate::term::prompt(
+        &format!("MFA code for {serial}: "),
+        ctx.fetch.prompt_timeout,
+    )
+    .map_err(|e| {
+        if e.kind() == std::io::ErrorKind::TimedOut {
+            Error::new(
+                Exit::TempFail,
+                format!("no MFA code entered for profile `{profile}` in time"),
+            )
+        } else {
+            no_terminal()
+        }
+    })?;
+    let code = code.trim().to_string();
+    if code.is_empty() {
+        return Err(Error::new(
+            Exit::NoPerm,
+            format!("no MFA code entered for profile `{profile}`"),
+        ));
+    }
+    Ok(code)
+}
+
+/// The parameters of one AssumeRole call.
+pub struct AssumeRequest<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub duration_seconds: Option<i32>,
+    pub mfa: Option<(&'a str, &'a str)>,
+}
+
+pub struct Sts<'n> {
+    client: aws_sdk_sts::Client,
+    net: &'n Net,
+    target: Target,
+}
+
+/// What STS returns: credentials, and the assumed role's ARN (for the cache and `-v`).
+#[allow(clippy::struct_field_names)]
+pub struct Assumed {
+    pub credentials: Credentials,
+    pub arn: String,
+    pub assumed_role_id: String,
+}
+
+impl<'n> Sts<'n> {
+    /// `signer`: the credentials to sign with (`None` for AssumeRoleWithWebIdentity).
+    pub fn new(net: &'n Net, region: &str, signer: Option<&Credentials>) -> Result<Self, Error> {
+        let target = net.target(Service::Sts, region)?;
+        let mut conf = aws_sdk_sts::config::Builder::from(&net.sdk_config(&target));
+        if let Some(c) = signer {
+            conf = conf.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                c.access_key_id.expose(),
+                c.secret_access_key.expose(),
+                c.session_token.as_ref().map(|t| t.expose().to_string()),
+                None,
+                "ssox",
+            ));
+        }
+        Ok(Self {
+            client: aws_sdk_sts::Client::from_conf(conf.build()),
+            net,
+            target,
+        })
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub async fn assume_role(&self, req: &AssumeRequest<'_>) -> Result<Assumed, StsError> {
+        let mut call = self
+            .client
+            .assume_role()
+            .role_arn(req.role_arn)
+            .role_session_name(req.session_name)
+            .set_external_id(req.external_id.map(str::to_string))
+            .set_duration_seconds(req.duration_seconds);
+        if let Some((serial, code)) = req.mfa {
+            call = call.serial_number(serial).token_code(code);
+        }
+        let out = call
+            .send()
+            .await
+            .map_err(|e| self.classify(&e, "AssumeRole", req.role_arn))?;
+        convert(out.credentials(), out.assumed_role_user())
+    }
+
+    pub async fn assume_role_with_web_identity(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        token: &Secret,
+    ) -> Result<Assumed, StsError> {
+        let out = self
+            .client
+            .assume_role_with_web_identity()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .web_identity_token(token.expose())
+            .send()
+            .await
+            .map_err(|e| self.classify(&e, "AssumeRoleWithWebIdentity", role_arn))?;
+        convert(out.credentials(), out.assumed_role_user())
+    }
+
+    fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+        &self,
+        err: &SdkError<E>,
+        action: &'static str,
+        role_arn: &str,
+    ) -> StsError {
+        match self.net.classify(err, &self.target) {
+            Failure::Transport(t) => StsError::Transport(t),
+            Failure::Service {
+                status,
+                code,
+                message,
+            } if status < 500 => StsError::Denied {
+                action,
+                role_arn: role_arn.to_string(),
+                code,
+                message,
+            },
+            Failure::Service {
+                status,
+                code,
+                message,
+            } => StsError::Service(format!("{code} (HTTP {status}): {message}")),
+        }
+    }
+}
+
+fn convert(
+    creds: Option<&aws_sdk_sts::types::Credentials>,
+    user: Option<&aws_sdk_sts::types::AssumedRoleUser>,
+) -> Result<Assumed, StsError> {
+    let c = creds.ok_or_else(|| StsError::Service("the response had no Credentials".into()))?;
+    let arn = user.map(|u| u.arn().to_string()).unwrap_or_default();
+    Ok(Assumed {
+        credentials: Credentials {
+            access_key_id: Secret::new(c.access_key_id()),
+            secret_access_key: Secret::new(c.secret_access_key()),
+            session_token: Some(Secret::new(c.session_token())),
+            expiration: Some(c.expiration().secs()),
+            account_id: account_of(&arn),
+        },
+        assumed_role_id: user
+            .map(|u| u.assumed_role_id().to_string())
+            .unwrap_or_default(),
+        arn,
+    })
+}
+
+/// The account in an ARN (`arn:aws:sts::123456789012:assumed-role/...`).
+pub fn account_of(arn: &str) -> Option<String> {
+    arn.split(':')
+        .nth(4)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigSet, FileKind};
+
+    #[test]
+    fn sts_region_comes_from_the_profile_then_the_environment() {
+        let mut set = ConfigSet::default();
+        set.merge_text(
+            "[profile a]\nregion = eu-west-1\n[profile b]\n",
+            FileKind::Config,
+        )
+        .unwrap();
+        let env = Env::from_pairs([("AWS_DEFAULT_REGION", "ap-south-1")]);
+        let a = region(&env, set.profile("a").unwrap());
+        assert_eq!(a.name, "eu-west-1");
+        assert_eq!(a.source, "profile a region");
+        let b = region(&env, set.profile("b").unwrap());
+        assert_eq!(
+            (b.name.as_str(), b.source.as_str()),
+            ("ap-south-1", "AWS_DEFAULT_REGION")
+        );
+        let none = region(&Env::default(), set.profile("b").unwrap());
+        assert_eq!(none.name, "us-east-1");
+    }
+}
