@@ -12,6 +12,8 @@
     clippy::pedantic
 )]
 
+// The example serves the fake as it is; the knobs the tests turn stay unused here.
+#[allow(dead_code)]
 #[path = "../tests/support/fake_aws.rs"]
 mod fake_aws;
 

@@ -1,15 +1,33 @@
-//! The AWS SDKs' cross-SDK conformance vectors (tests/data, see NOTICE.md there), run
-//! against our parser, file locator and chain resolver.
+//! The AWS SDKs' cross-SDK conformance vectors, run against our parser, file locator and
+//! chain resolver. They are read from `../shared/conformance` beside the repository (or
+//! `SSOX_CONFORMANCE_DIR`), never copied into it. Where they are absent, each test says so
+//! in one line and passes without checking anything, unless `SSOX_REQUIRE_PEERS` is set
+//! (CI sets it), which makes their absence a failure.
 
 use super::resolve::{Base, resolve_chain};
 use super::{ConfigSet, FileKind, FilePaths, Origin, Prop, Section};
 use crate::env::Env;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+fn load(name: &str) -> Option<Value> {
+    let dir = std::env::var_os("SSOX_CONFORMANCE_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
+        PathBuf::from,
+    );
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(serde_json::from_str(&text).unwrap()),
+        Err(e) if std::env::var_os("SSOX_REQUIRE_PEERS").is_none() => {
+            eprintln!(
+                "skipped: conformance vectors {} not readable ({e}); set SSOX_CONFORMANCE_DIR",
+                path.display()
+            );
+            None
+        }
+        Err(e) => panic!("conformance vectors {}: {e}", path.display()),
+    }
 }
 
 fn as_json(sections: &BTreeMap<String, Section>) -> Value {
@@ -30,9 +48,11 @@ fn as_json(sections: &BTreeMap<String, Section>) -> Value {
 
 #[test]
 fn passes_every_profile_parser_conformance_case() {
-    let data = load("profile-parser-tests.json");
+    let Some(data) = load("profile-parser-tests.json") else {
+        return;
+    };
     let cases = data["tests"].as_array().unwrap();
-    assert_eq!(cases.len(), 65);
+    assert!(cases.len() >= 65, "{} cases", cases.len());
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let mut set = ConfigSet::default();
@@ -67,7 +87,9 @@ fn passes_every_profile_parser_conformance_case() {
 
 #[test]
 fn passes_every_linux_file_location_case() {
-    let data = load("file-location-tests.json");
+    let Some(data) = load("file-location-tests.json") else {
+        return;
+    };
     let mut ran = 0;
     for case in data["tests"].as_array().unwrap() {
         if case["platform"] != "linux" {
@@ -94,10 +116,14 @@ fn passes_every_linux_file_location_case() {
             "{name}"
         );
         if let Some(profile) = case["profile"].as_str() {
-            assert_eq!(crate::settings::profile_name(None, &env), profile, "{name}");
+            assert_eq!(
+                crate::settings::profile_name(None, &env).0,
+                profile,
+                "{name}"
+            );
         }
     }
-    assert_eq!(ran, 4);
+    assert!(ran >= 4, "{ran} linux cases");
 }
 
 fn sections_from(value: &Value) -> BTreeMap<String, Section> {
@@ -192,9 +218,11 @@ fn chain_json(chain: &super::resolve::Chain) -> Value {
 
 #[test]
 fn passes_every_assume_role_chain_conformance_case() {
-    let data = load("assume-role-tests.json");
+    let Some(data) = load("assume-role-tests.json") else {
+        return;
+    };
     let cases = data.as_array().unwrap();
-    assert_eq!(cases.len(), 28);
+    assert!(cases.len() >= 28, "{} cases", cases.len());
     for case in cases {
         let docs = case["docs"].as_str().unwrap();
         let set = ConfigSet {

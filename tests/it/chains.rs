@@ -87,7 +87,7 @@ fn sso_then_role_runs_as_the_assumed_role_in_the_chained_profiles_region() {
         )),
         "{arn}"
     );
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
     let env = t.run(["-p", "workload", "--", "env"]);
     assert_eq!(
         env.success().env_var("AWS_REGION").as_deref(),
@@ -138,10 +138,10 @@ fn two_hops_use_the_session_name_and_a_warm_run_reuses_the_cache() {
         "warm run called STS: {}",
         second.stderr
     );
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
     // --refresh walks the whole chain again.
     t.run(["-p", "deeper", "--refresh", "--", "true"]).success();
-    assert_eq!(t.fake.count("GetRoleCredentials"), 2);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 2);
 }
 
 #[test]

@@ -130,7 +130,7 @@ fn a_revoked_token_that_cannot_be_refreshed_is_a_login_error() {
     t.run(["-p", "dev", "--", "true"])
         .code(77)
         .error_line(&["rejected by the service", "ssox login -p dev"]);
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn an_unreachable_service_is_exit_69() {
 fn a_service_that_never_answers_times_out_instead_of_hanging() {
     let mut t = TestEnv::dev();
     t.login_corp();
-    t.fake.hang("GetRoleCredentials");
+    t.fake.hang(Op::GetRoleCredentials);
     t.var("SSOX_HTTP_TIMEOUT", "1");
     t.run(["-p", "dev", "--", "true"])
         .code(69)
@@ -177,8 +177,12 @@ fn server_errors_are_exit_69() {
     let t = TestEnv::dev();
     t.login_corp();
     for _ in 0..3 {
-        t.fake
-            .fail_next("GetRoleCredentials", 500, "InternalServerException", "boom");
+        t.fake.fail_next(
+            Op::GetRoleCredentials,
+            500,
+            "InternalServerException",
+            "boom",
+        );
     }
     t.run(["-p", "dev", "--", "true"])
         .code(69)

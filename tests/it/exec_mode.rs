@@ -34,8 +34,8 @@ fn runs_the_program_with_the_roles_credentials_and_region() {
     );
     assert_eq!(run.env_var("AWS_PROFILE"), None);
     assert_eq!(run.env_var("SSOX_PROFILE").as_deref(), Some("dev"));
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
-    let req = &t.fake.requests("GetRoleCredentials")[0];
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
+    let req = &t.fake.requests(Op::GetRoleCredentials)[0];
     assert_eq!(req.headers["x-amz-sso_bearer_token"], token);
     assert_eq!(req.query["account_id"], "111111111111");
     assert_eq!(req.query["role_name"], "readOnly");
@@ -258,7 +258,7 @@ fn a_nested_ssox_resolves_its_own_profile() {
             .contains("222222222222-admin")
     );
     assert_eq!(run.env_var("SSOX_PROFILE").as_deref(), Some("legacy"));
-    assert_eq!(t.fake.count("GetRoleCredentials"), 2);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 2);
 }
 
 #[test]

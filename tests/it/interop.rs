@@ -18,12 +18,12 @@ fn botocore_refreshes_a_token_ssox_wrote_and_ssox_uses_the_one_botocore_wrote() 
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
 
     t.fake.set_token_ttl(8 * 3600);
     let botocore_token = botocore_token(&t, "dev");
     assert_eq!(
-        t.fake.count("CreateToken"),
+        t.fake.count(Op::CreateToken),
         2,
         "botocore refreshed with ssox's refresh token"
     );
@@ -33,8 +33,8 @@ fn botocore_refreshes_a_token_ssox_wrote_and_ssox_uses_the_one_botocore_wrote() 
 
     // ssox takes botocore's token as it is: no refresh, no login.
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("CreateToken"), 2);
-    let used = &t.fake.requests("GetRoleCredentials")[0];
+    assert_eq!(t.fake.count(Op::CreateToken), 2);
+    let used = &t.fake.requests(Op::GetRoleCredentials)[0];
     assert_eq!(used.headers["x-amz-sso_bearer_token"], botocore_token);
 }
 
@@ -49,7 +49,7 @@ fn botocore_reads_a_token_ssox_refreshed() {
         .to_string();
     assert_eq!(botocore_token(&t, "dev"), refreshed);
     assert_eq!(
-        t.fake.count("CreateToken"),
+        t.fake.count(Op::CreateToken),
         1,
         "botocore found it fresh and did not refresh"
     );

@@ -103,7 +103,7 @@ fn every_format_parses_back_to_the_same_credentials() {
         assert_eq!(vars["AWS_REGION"], "us-west-2", "{fmt}");
         assert_eq!(vars.len(), 6, "{fmt}");
     }
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn role_credentials_are_cached_where_the_aws_cli_keeps_them() {
     first.success();
     let second = t.run(["-p", "dev", "--", "env"]);
     second.success();
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
     assert_eq!(
         first.env_var("AWS_ACCESS_KEY_ID"),
         second.env_var("AWS_ACCESS_KEY_ID")
@@ -307,22 +307,22 @@ fn min_ttl_and_refresh_decide_when_cached_credentials_are_renewed() {
             .as_deref(),
         Some("ASIACACHED")
     );
-    assert_eq!(t.fake.count("GetRoleCredentials"), 0);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 0);
     let run = t.run(["-p", "dev", "--min-ttl", "50m", "--", "env"]);
     assert_ne!(
         run.success().env_var("AWS_ACCESS_KEY_ID").as_deref(),
         Some("ASIACACHED")
     );
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
     cached(10 * 60);
     t.run(["-p", "dev", "--", "true"]).success();
     assert_eq!(
-        t.fake.count("GetRoleCredentials"),
+        t.fake.count(Op::GetRoleCredentials),
         2,
         "under 15 minutes left is renewed"
     );
     t.run(["-p", "dev", "--refresh", "--", "true"]).success();
-    assert_eq!(t.fake.count("GetRoleCredentials"), 3);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 3);
 }
 
 #[test]
@@ -348,7 +348,7 @@ fn a_corrupt_cache_entry_is_ignored_and_replaced() {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(&path, "{\"Credentials\": {\"AccessKeyId\": ").unwrap();
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
     let entry: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(entry["ProviderType"], "sso");

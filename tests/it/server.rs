@@ -38,7 +38,7 @@ fn botocore_fetches_from_the_endpoint_and_gets_rotated_credentials() {
         .collect();
     assert!(keys[0].starts_with("ASIAFAKE"));
     assert_ne!(keys[0], keys[1], "the second fetch got rotated credentials");
-    assert!(t.fake.count("GetRoleCredentials") >= 3);
+    assert!(t.fake.count(Op::GetRoleCredentials) >= 3);
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn when_a_login_is_needed_it_says_so_answers_503_and_recovers_from_the_cache() {
     assert_eq!(step(true), "status: 503\n");
     assert_eq!(step(true), "status: 503\n");
     assert_eq!(
-        t.fake.count("CreateToken") + t.fake.count("StartDeviceAuthorization"),
+        t.fake.count(Op::CreateToken) + t.fake.count(Op::StartDeviceAuthorization),
         0,
         "no login started"
     );

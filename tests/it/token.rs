@@ -26,8 +26,8 @@ fn a_token_near_expiry_is_refreshed_rotated_and_written_back_like_the_cli() {
     let t = TestEnv::dev();
     let (old_access, old_refresh) = t.cache_refreshable_corp(5 * 60);
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("CreateToken"), 1);
-    let req = &t.fake.requests("CreateToken")[0];
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
+    let req = &t.fake.requests(Op::CreateToken)[0];
     assert_eq!(req.body["grantType"], "refresh_token");
     assert_eq!(req.body["refreshToken"], old_refresh.as_str());
 
@@ -53,7 +53,7 @@ fn a_token_near_expiry_is_refreshed_rotated_and_written_back_like_the_cli() {
         python_dumps_roundtrip(&path)
     );
     // The portal got the new token.
-    let used = &t.fake.requests("GetRoleCredentials")[0];
+    let used = &t.fake.requests(Op::GetRoleCredentials)[0];
     assert_eq!(used.headers["x-amz-sso_bearer_token"], new_access);
 }
 
@@ -62,9 +62,9 @@ fn an_expired_token_is_refreshed_even_without_a_terminal() {
     let t = TestEnv::dev();
     t.cache_refreshable_corp(-3600);
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
     assert_eq!(
-        t.fake.count("RegisterClient") + t.fake.count("StartDeviceAuthorization"),
+        t.fake.count(Op::RegisterClient) + t.fake.count(Op::StartDeviceAuthorization),
         0
     );
 }
@@ -76,10 +76,10 @@ fn a_failed_refresh_keeps_the_old_token_while_it_is_valid() {
     t.fake.revoke_refresh_token(&refresh);
     let before = fs::read(t.token_path("corp")).unwrap();
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
     assert_eq!(fs::read(t.token_path("corp")).unwrap(), before);
     assert_eq!(
-        t.fake.requests("GetRoleCredentials")[0].headers["x-amz-sso_bearer_token"],
+        t.fake.requests(Op::GetRoleCredentials)[0].headers["x-amz-sso_bearer_token"],
         access
     );
 }
@@ -90,8 +90,8 @@ fn a_token_revoked_at_the_service_is_refreshed_once_and_the_call_retried() {
     let (access, _) = t.cache_refreshable_corp(8 * 3600);
     t.fake.revoke_access_token(&access);
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("GetRoleCredentials"), 2);
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 2);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
     let tok = t.token_json("corp");
     assert_ne!(tok["accessToken"], access.as_str());
 }
@@ -114,7 +114,7 @@ fn legacy_profiles_never_refresh() {
     t.run(["-p", "legacy", "--", "true"])
         .code(77)
         .error_line(&["expired", "ssox login -p legacy"]);
-    assert_eq!(t.fake.count("CreateToken"), 0);
+    assert_eq!(t.fake.count(Op::CreateToken), 0);
 }
 
 #[test]
@@ -134,11 +134,11 @@ fn pkce_login_goes_through_the_browser_and_caches_what_the_aws_cli_reads() {
         "{}",
         run.stderr
     );
-    assert_eq!(t.fake.count("RegisterClient"), 1);
-    assert_eq!(t.fake.count("Authorize"), 1);
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::RegisterClient), 1);
+    assert_eq!(t.fake.count(Op::Authorize), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
 
-    let reg_req = &t.fake.requests("RegisterClient")[0].body;
+    let reg_req = &t.fake.requests(Op::RegisterClient)[0].body;
     assert_eq!(reg_req["clientName"], "botocore-client-corp");
     assert_eq!(
         reg_req["grantTypes"],
@@ -150,12 +150,12 @@ fn pkce_login_goes_through_the_browser_and_caches_what_the_aws_cli_reads() {
     );
     assert_eq!(reg_req["issuerUrl"], "https://corp.awsapps.com/start");
 
-    let auth = &t.fake.requests("Authorize")[0].query;
+    let auth = &t.fake.requests(Op::Authorize)[0].query;
     assert!(auth["redirect_uri"].starts_with("http://127.0.0.1:"));
     assert!(auth["redirect_uri"].ends_with("/oauth/callback"));
     assert_eq!(auth["code_challenge_method"], "S256");
     assert_eq!(auth["scopes"], "sso:account:access");
-    let exchange = &t.fake.requests("CreateToken")[0].body;
+    let exchange = &t.fake.requests(Op::CreateToken)[0].body;
     assert_eq!(exchange["grantType"], "authorization_code");
     assert_eq!(exchange["redirectUri"], auth["redirect_uri"].as_str());
     assert!(
@@ -188,10 +188,10 @@ fn pkce_login_goes_through_the_browser_and_caches_what_the_aws_cli_reads() {
 
     // Then a run needs no OIDC call at all, and a second login reuses the registration.
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
     t.run(["login", "-p", "dev"]).success();
-    assert_eq!(t.fake.count("RegisterClient"), 1);
-    assert_eq!(t.fake.count("CreateToken"), 2);
+    assert_eq!(t.fake.count(Op::RegisterClient), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 2);
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn a_forged_callback_is_refused_and_the_real_login_still_completes() {
         "{}",
         t.browser_log()
     );
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn denying_the_login_in_the_browser_is_exit_77() {
     t.run(["login", "-p", "dev"])
         .code(77)
         .final_error(&["login refused in the browser (access_denied"]);
-    assert_eq!(t.fake.count("CreateToken"), 0);
+    assert_eq!(t.fake.count(Op::CreateToken), 0);
 }
 
 #[test]
@@ -230,10 +230,10 @@ fn device_code_login_polls_through_pending_and_slow_down() {
     run.success();
     assert!(run.stderr.contains("enter the code"), "{}", run.stderr);
     assert!(run.stderr.contains("ABCD-"), "{}", run.stderr);
-    assert_eq!(t.fake.count("StartDeviceAuthorization"), 1);
-    assert_eq!(t.fake.count("CreateToken"), 4);
-    assert_eq!(t.fake.count("ApproveDevice"), 1);
-    let reg = &t.fake.requests("RegisterClient")[0].body;
+    assert_eq!(t.fake.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 4);
+    assert_eq!(t.fake.count(Op::ApproveDevice), 1);
+    let reg = &t.fake.requests(Op::RegisterClient)[0].body;
     assert!(
         reg.get("grantTypes").is_none(),
         "device registrations carry no grant types"
@@ -250,8 +250,8 @@ fn use_device_code_switches_an_sso_session_login_to_the_device_flow() {
     let mut t = TestEnv::dev();
     t.with_fake_browser();
     t.run(["login", "-p", "dev", "--use-device-code"]).success();
-    assert_eq!(t.fake.count("StartDeviceAuthorization"), 1);
-    assert_eq!(t.fake.count("Authorize"), 0);
+    assert_eq!(t.fake.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(t.fake.count(Op::Authorize), 0);
 }
 
 #[test]
@@ -261,8 +261,8 @@ fn with_no_browser_available_the_login_falls_back_to_the_device_code() {
     // No $BROWSER and no display: nothing could open a page on this machine.
     t.var("BROWSER", "");
     t.run(["login", "-p", "dev"]).success();
-    assert_eq!(t.fake.count("StartDeviceAuthorization"), 1);
-    assert_eq!(t.fake.count("Authorize"), 0);
+    assert_eq!(t.fake.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(t.fake.count(Op::Authorize), 0);
 }
 
 #[test]
@@ -272,7 +272,7 @@ fn an_unapproved_device_code_expires_with_exit_75() {
     t.run(["login", "-p", "legacy", "--no-browser"])
         .code(75)
         .final_error(&["device code expired", "ssox login -p legacy"]);
-    assert_eq!(t.fake.count("ApproveDevice"), 0);
+    assert_eq!(t.fake.count(Op::ApproveDevice), 0);
 }
 
 #[test]
@@ -344,8 +344,8 @@ fn on_a_terminal_a_run_without_a_token_logs_in_then_runs_the_program() {
         run.stdout
     );
     assert!(run.stdout.contains("PROGRAM-RAN dev"), "{}", run.stdout);
-    assert_eq!(t.fake.count("Authorize"), 1);
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::Authorize), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
 }
 
 #[test]
@@ -368,10 +368,10 @@ fn eight_parallel_runs_on_a_stale_token_refresh_it_exactly_once() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(t.fake.count("CreateToken"), 1);
-    assert_eq!(t.fake.count("GetRoleCredentials"), 8);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 8);
     let tok = t.token_json("corp");
-    for r in t.fake.requests("GetRoleCredentials") {
+    for r in t.fake.requests(Op::GetRoleCredentials) {
         assert_eq!(
             r.headers["x-amz-sso_bearer_token"],
             tok["accessToken"].as_str().unwrap()
@@ -404,7 +404,7 @@ fn logout_ends_every_session_and_keeps_client_registrations() {
         "{}",
         run.stderr
     );
-    assert_eq!(t.fake.count("Logout"), 2);
+    assert_eq!(t.fake.count(Op::Logout), 2);
     assert!(!t.fake.access_token_valid(&corp) && !t.fake.access_token_valid(&legacy));
     assert!(!t.token_path("corp").exists());
     assert!(!t.token_path("https://legacy.awsapps.com/start").exists());
@@ -418,7 +418,7 @@ fn logout_of_one_profile_leaves_the_other_sessions() {
     t.login_corp();
     t.login_legacy();
     t.run(["logout", "-p", "dev"]).success();
-    assert_eq!(t.fake.count("Logout"), 1);
+    assert_eq!(t.fake.count(Op::Logout), 1);
     assert!(!t.token_path("corp").exists());
     assert!(t.token_path("https://legacy.awsapps.com/start").exists());
 }
@@ -446,7 +446,7 @@ fn a_crashed_lock_holder_never_blocks_the_others() {
     holder.kill().unwrap(); // SIGKILL: no cleanup of any kind
     holder.wait().unwrap();
     t.run(["-p", "dev", "--", "true"]).success();
-    assert_eq!(t.fake.count("CreateToken"), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
 }
 
 #[test]
@@ -460,7 +460,7 @@ fn redirect_port_fixes_the_loopback_port() {
         .port();
     t.run(["login", "-p", "dev", "--redirect-port", &port.to_string()])
         .success();
-    let auth = &t.fake.requests("Authorize")[0].query;
+    let auth = &t.fake.requests(Op::Authorize)[0].query;
     assert_eq!(
         auth["redirect_uri"],
         format!("http://127.0.0.1:{port}/oauth/callback")
@@ -476,8 +476,8 @@ fn sso_use_device_code_in_the_session_selects_the_device_flow() {
     ));
     t.with_fake_browser();
     t.run(["login", "-p", "dev"]).success();
-    assert_eq!(t.fake.count("StartDeviceAuthorization"), 1);
-    assert_eq!(t.fake.count("Authorize"), 0);
+    assert_eq!(t.fake.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(t.fake.count(Op::Authorize), 0);
 }
 
 #[test]
@@ -493,8 +493,8 @@ fn a_rejected_cached_registration_is_replaced_once() {
         r#"{"clientId": "client-unknown", "clientSecret": "nope", "expiresAt": "2099-01-01T00:00:00Z"}"#,
     );
     t.run(["login", "-p", "legacy"]).success();
-    assert_eq!(t.fake.count("StartDeviceAuthorization"), 2);
-    assert_eq!(t.fake.count("RegisterClient"), 1);
+    assert_eq!(t.fake.count(Op::StartDeviceAuthorization), 2);
+    assert_eq!(t.fake.count(Op::RegisterClient), 1);
     let reg: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(t.path(&format!(".aws/sso/cache/{key}.json"))).unwrap(),
     )

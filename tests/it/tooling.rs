@@ -81,7 +81,7 @@ fn profiles_lists_every_profile_with_its_kind_and_credential_state() {
     // Columns line up: every row's KIND starts where the header's does.
     let col = out.lines().next().unwrap().find("KIND").unwrap();
     assert!(out.lines().all(|l| l[..col].ends_with("  ")), "{out}");
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1, "no network");
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1, "no network");
 
     let json: serde_json::Value =
         serde_json::from_str(&t.run(["profiles", "--json"]).success().stdout).unwrap();
@@ -192,7 +192,7 @@ fn doctor_check_gets_credentials_once() {
         "{}",
         run.stdout
     );
-    assert_eq!(t.fake.count("GetRoleCredentials"), 1);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
     t.run(["doctor", "-p", "legacy", "--check"]).code(77);
 }
 

@@ -4,8 +4,6 @@
 //! `/authorize` redirect), speaking real HTTP/1.1 with AWS's error shapes, and counting
 //! every call so tests can assert how many requests ssox made.
 
-#![allow(dead_code)]
-
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -24,12 +22,28 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// The operations the fake serves. Tests count and script them by these names, so a typo is
+/// a compile error, never an assertion that passes because nothing matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    GetRoleCredentials,
+    ListAccounts,
+    ListAccountRoles,
+    Logout,
+    RegisterClient,
+    StartDeviceAuthorization,
+    CreateToken,
+    /// The browser's `/authorize` redirect (PKCE).
+    Authorize,
+    /// A person approving a device code at `/device`.
+    ApproveDevice,
+    Unknown,
+}
+
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub op: &'static str,
-    pub method: String,
-    pub path: String,
+    pub op: Op,
     pub query: HashMap<String, String>,
     pub headers: HashMap<String, String>,
     pub body: Value,
@@ -73,12 +87,12 @@ struct State {
     devices: HashMap<String, Device>,
     auth_codes: HashMap<String, AuthCode>,
     denied: HashSet<(String, String)>,
-    scripted: HashMap<&'static str, VecDeque<ScriptedError>>,
+    scripted: HashMap<Op, VecDeque<ScriptedError>>,
     /// Answers to give device-code polls before approval counts: "pending" or "slow_down".
     device_script: VecDeque<&'static str>,
     auto_approve_devices: bool,
     deny_authorization: bool,
-    hang: HashSet<&'static str>,
+    hang: HashSet<Op>,
     role_ttl: i64,
     token_ttl: i64,
     device_ttl: i64,
@@ -125,8 +139,8 @@ impl FakeAws {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// How many requests of this operation were served (e.g. "GetRoleCredentials").
-    pub fn count(&self, op: &str) -> usize {
+    /// How many requests of this operation were served.
+    pub fn count(&self, op: Op) -> usize {
         self.st().requests.iter().filter(|r| r.op == op).count()
     }
 
@@ -134,7 +148,7 @@ impl FakeAws {
         self.st().requests.len()
     }
 
-    pub fn requests(&self, op: &str) -> Vec<Request> {
+    pub fn requests(&self, op: Op) -> Vec<Request> {
         self.st()
             .requests
             .iter()
@@ -209,14 +223,6 @@ impl FakeAws {
         self.st().device_ttl = secs;
     }
 
-    pub fn set_device_interval(&self, secs: i64) {
-        self.st().device_interval = secs;
-    }
-
-    pub fn set_rotate_refresh_tokens(&self, rotate: bool) {
-        self.st().rotate_refresh = rotate;
-    }
-
     /// Device-code polls answer these first (each "pending" or "slow_down"), then succeed
     /// once the device was approved (or at once with `auto_approve_devices`).
     pub fn script_device_polls(&self, answers: &[&'static str]) {
@@ -238,7 +244,7 @@ impl FakeAws {
     }
 
     /// The next call of `op` fails with this AWS error.
-    pub fn fail_next(&self, op: &'static str, status: u16, error_type: &str, message: &str) {
+    pub fn fail_next(&self, op: Op, status: u16, error_type: &str, message: &str) {
         self.st()
             .scripted
             .entry(op)
@@ -251,7 +257,7 @@ impl FakeAws {
     }
 
     /// Calls of `op` are read and never answered.
-    pub fn hang(&self, op: &'static str) {
+    pub fn hang(&self, op: Op) {
         self.st().hang.insert(op);
     }
 }
@@ -344,8 +350,6 @@ fn serve_connection(stream: TcpStream, state: &Arc<Mutex<State>>, base: &str) {
         let op = operation(&method, &path);
         let req = Request {
             op,
-            method,
-            path,
             query,
             headers,
             body,
@@ -353,9 +357,9 @@ fn serve_connection(stream: TcpStream, state: &Arc<Mutex<State>>, base: &str) {
         let response = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.requests.push(req.clone());
-            if st.hang.contains(op) {
+            if st.hang.contains(&op) {
                 None
-            } else if let Some(e) = st.scripted.get_mut(op).and_then(VecDeque::pop_front) {
+            } else if let Some(e) = st.scripted.get_mut(&op).and_then(VecDeque::pop_front) {
                 Some(Response::error(e.status, &e.error_type, &e.message))
             } else {
                 Some(handle(&mut st, &req, base))
@@ -418,18 +422,18 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn operation(method: &str, path: &str) -> &'static str {
+fn operation(method: &str, path: &str) -> Op {
     match (method, path) {
-        ("GET", "/federation/credentials") => "GetRoleCredentials",
-        ("GET", "/assignment/accounts") => "ListAccounts",
-        ("GET", "/assignment/roles") => "ListAccountRoles",
-        ("POST", "/logout") => "Logout",
-        ("POST", "/client/register") => "RegisterClient",
-        ("POST", "/device_authorization") => "StartDeviceAuthorization",
-        ("POST", "/token") => "CreateToken",
-        ("GET", "/authorize") => "Authorize",
-        ("GET", "/device") => "ApproveDevice",
-        _ => "Unknown",
+        ("GET", "/federation/credentials") => Op::GetRoleCredentials,
+        ("GET", "/assignment/accounts") => Op::ListAccounts,
+        ("GET", "/assignment/roles") => Op::ListAccountRoles,
+        ("POST", "/logout") => Op::Logout,
+        ("POST", "/client/register") => Op::RegisterClient,
+        ("POST", "/device_authorization") => Op::StartDeviceAuthorization,
+        ("POST", "/token") => Op::CreateToken,
+        ("GET", "/authorize") => Op::Authorize,
+        ("GET", "/device") => Op::ApproveDevice,
+        _ => Op::Unknown,
     }
 }
 
@@ -439,8 +443,10 @@ fn s<'a>(body: &'a Value, key: &str) -> &'a str {
 
 fn handle(st: &mut State, req: &Request, base: &str) -> Response {
     match req.op {
-        "GetRoleCredentials" | "ListAccounts" | "ListAccountRoles" | "Logout" => portal(st, req),
-        "RegisterClient" => {
+        Op::GetRoleCredentials | Op::ListAccounts | Op::ListAccountRoles | Op::Logout => {
+            portal(st, req)
+        }
+        Op::RegisterClient => {
             st.serial += 1;
             let id = format!("client-{}", st.serial);
             let secret = format!("client-secret-{}", st.serial);
@@ -471,7 +477,7 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
                 }),
             )
         }
-        "StartDeviceAuthorization" => {
+        Op::StartDeviceAuthorization => {
             if let Some(e) = client_error(st, &req.body) {
                 return e;
             }
@@ -497,7 +503,7 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
                 }),
             )
         }
-        "ApproveDevice" => {
+        Op::ApproveDevice => {
             let code = req.query.get("user_code").cloned().unwrap_or_default();
             let mut found = false;
             for d in st.devices.values_mut() {
@@ -520,7 +526,7 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
                 }
             }
         }
-        "Authorize" => {
+        Op::Authorize => {
             let q = &req.query;
             let client = q.get("client_id").cloned().unwrap_or_default();
             if !st.clients.contains_key(&client)
@@ -552,8 +558,8 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
             );
             Response::redirect(&format!("{redirect_uri}?code={code}&state={state}"))
         }
-        "CreateToken" => create_token(st, &req.body),
-        _ => Response::error(404, "UnknownOperationException", "no such operation"),
+        Op::CreateToken => create_token(st, &req.body),
+        Op::Unknown => Response::error(404, "UnknownOperationException", "no such operation"),
     }
 }
 
@@ -684,7 +690,7 @@ fn portal(st: &mut State, req: &Request) -> Response {
         );
     }
     match req.op {
-        "GetRoleCredentials" => {
+        Op::GetRoleCredentials => {
             let account = req.query.get("account_id").cloned().unwrap_or_default();
             let role = req.query.get("role_name").cloned().unwrap_or_default();
             if account.is_empty() || role.is_empty() {
@@ -709,14 +715,14 @@ fn portal(st: &mut State, req: &Request) -> Response {
                 }}),
             )
         }
-        "ListAccounts" => Response::json(
+        Op::ListAccounts => Response::json(
             200,
             json!({ "accountList": [
                 { "accountId": "111111111111", "accountName": "dev", "emailAddress": "dev@example.com" },
                 { "accountId": "222222222222", "accountName": "prod", "emailAddress": "prod@example.com" },
             ]}),
         ),
-        "ListAccountRoles" => {
+        Op::ListAccountRoles => {
             let account = req.query.get("account_id").cloned().unwrap_or_default();
             Response::json(
                 200,
@@ -726,7 +732,7 @@ fn portal(st: &mut State, req: &Request) -> Response {
                 ]}),
             )
         }
-        "Logout" => {
+        Op::Logout => {
             st.access_tokens.remove(&token);
             Response {
                 status: 200,

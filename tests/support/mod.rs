@@ -2,8 +2,6 @@
 //! Center, and a builder that runs the real ssox binary hermetically (only the variables a
 //! test sets; endpoints pointed at the fake; no browser).
 
-#![allow(dead_code)]
-
 pub mod fake_aws;
 pub mod moto;
 
@@ -13,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub use fake_aws::{FakeAws, now};
+pub use fake_aws::{FakeAws, Op, now};
 pub use moto::moto_url;
 
 pub const SSOX: &str = env!("CARGO_BIN_EXE_ssox");
