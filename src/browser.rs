@@ -1,8 +1,10 @@
 //! Opening the user's browser on a login URL: `$BROWSER` when set (a `:`-separated list of
 //! commands, `%s` standing for the URL, as Python's `webbrowser` reads it; it counts as a
-//! browser even without a display), else the platform's opener (`open` on macOS, `wslview`
-//! on WSL, `xdg-open` under X11 or Wayland). The opener runs detached with its output
-//! discarded, and the URL is always printed as well, so a failed open costs nothing.
+//! browser even without a display), else the platform's opener: `open` on macOS (the default
+//! browser of the logged-in desktop; not over SSH, where that desktop is someone else's
+//! screen), `wslview` on WSL, `xdg-open` under X11 or Wayland. The opener runs detached with
+//! its output discarded, and the URL is always printed as well, so a failed open costs
+//! nothing.
 
 use std::process::{Command, Stdio};
 
@@ -30,7 +32,8 @@ fn candidates(env: &Env, url: &str) -> Vec<Vec<String>> {
     let path = env.get_os("PATH");
     let on_path = |p: &str| which::which_in(p, path, "/").is_ok();
     let mut out = Vec::new();
-    if cfg!(target_os = "macos") {
+    let over_ssh = env.get("SSH_CONNECTION").is_some() || env.get("SSH_TTY").is_some();
+    if cfg!(target_os = "macos") && !over_ssh {
         out.push(vec!["open".to_string(), url.to_string()]);
     }
     if is_wsl() && on_path("wslview") {
@@ -43,9 +46,11 @@ fn candidates(env: &Env, url: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// WSL is Linux under Windows; its kernel release says so. Elsewhere there is no WSL.
 fn is_wsl() -> bool {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .is_ok_and(|s| s.to_ascii_lowercase().contains("microsoft"))
+    cfg!(target_os = "linux")
+        && std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .is_ok_and(|s| s.to_ascii_lowercase().contains("microsoft"))
 }
 
 /// Whether a browser could be opened here at all. Over SSH with no display, or in a

@@ -5,3 +5,4 @@
 pub mod env;
 pub mod exec;
 pub mod server;
+pub mod signals;

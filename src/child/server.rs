@@ -1,8 +1,8 @@
 //! `--server`: serve credentials to PROGRAM over the container credentials protocol on
 //! 127.0.0.1, so a long job's SDK fetches fresh credentials whenever it needs them, and
-//! supervise PROGRAM as a child: forward signals (without doubling the ones the terminal
-//! already sent to the whole process group), and end with the child's exit status or die
-//! of the same signal. The server never starts a login; when one is needed it says so on
+//! supervise PROGRAM as a child: forward signals (`signals`: without doubling the ones the
+//! terminal already sent to the whole process group), and end with the child's exit status
+//! or die of the same signal. The server never starts a login; when one is needed it says so on
 //! stderr, answers 503, and picks up the new token as soon as it is in the cache.
 
 use std::io::{Read, Write};
@@ -12,11 +12,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
-use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal};
-use nix::sys::signalfd::SignalFd;
 use nix::unistd::Pid;
 
 use crate::child::exec::Program;
+use crate::child::signals::{self, Forwarder};
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
 use crate::provider::{self, Context, Plan};
@@ -27,21 +26,6 @@ use crate::{notice, vlog};
 /// Credentials are served while at least this long remains (botocore refreshes inside it).
 const SERVE_WINDOW: i64 = 15 * 60;
 pub const PATH: &str = "/ssox/credentials";
-
-/// Signals passed on to PROGRAM.
-const FORWARDED: [Signal; 7] = [
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-    Signal::SIGWINCH,
-];
-
-/// `si_code` of signals the kernel sent (a terminal's Ctrl-C, Ctrl-\, resize, hangup): those
-/// went to the whole foreground process group, PROGRAM included.
-const SI_KERNEL: i32 = 0x80;
 
 /// The listening endpoint, bound before PROGRAM starts.
 pub struct Endpoint {
@@ -227,14 +211,6 @@ fn serve(
     }
 }
 
-fn signal_mask() -> SigSet {
-    let mut set = SigSet::empty();
-    for s in FORWARDED {
-        set.add(s);
-    }
-    set
-}
-
 /// Runs PROGRAM under the endpoint and never returns: ssox exits as PROGRAM did.
 pub fn run(
     endpoint: &Endpoint,
@@ -245,12 +221,9 @@ pub fn run(
     env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     login_hint: &str,
 ) -> Result<std::convert::Infallible, Error> {
-    // Block the forwarded signals before any thread exists, so every thread inherits the
-    // mask and they all arrive at the signalfd.
-    let mask = signal_mask();
-    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)
-        .map_err(|e| Error::new(Exit::Internal, format!("cannot block signals: {e}")))?;
-    let sfd = SignalFd::new(&mask)
+    // Caught from before PROGRAM exists, so none is lost; exec resets the handlers to the
+    // defaults in PROGRAM.
+    let forwarder = Forwarder::install()
         .map_err(|e| Error::new(Exit::Internal, format!("cannot watch signals: {e}")))?;
     let mut command = Command::new(&program.path);
     command
@@ -258,15 +231,6 @@ pub fn run(
         .args(&program.args)
         .env_clear()
         .envs(env);
-    // std does not reset the signal mask of a child; PROGRAM must start with ours undone.
-    // SAFETY: the closure runs between fork and exec and only calls pthread_sigmask, which
-    // is async-signal-safe; it allocates nothing and takes no lock.
-    unsafe {
-        command.pre_exec(move || {
-            nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&mask), None)
-                .map_err(std::io::Error::from)
-        });
-    }
     let mut child = command.spawn().map_err(|e| {
         Error::new(
             Exit::CannotExecute,
@@ -280,43 +244,19 @@ pub fn run(
         program.path.display()
     );
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            while let Ok(Some(info)) = sfd.read_signal() {
-                let Ok(sig) = Signal::try_from(i32::try_from(info.ssi_signo).unwrap_or(0)) else {
-                    continue;
-                };
-                if info.ssi_code == SI_KERNEL {
-                    // The terminal sent it to the whole foreground group: PROGRAM has it.
-                    continue;
-                }
-                let _ = nix::sys::signal::kill(child_pid, sig);
-            }
-        });
+        scope.spawn(move || forwarder.run(child_pid));
         scope.spawn(move || serve(endpoint, ctx, plan, first, login_hint));
         let status = child.wait();
         let code = match status {
             Ok(s) => match (s.code(), s.signal()) {
                 (Some(code), _) => code,
-                (None, Some(sig)) => die_of(sig),
+                (None, Some(sig)) => signals::die_of(sig),
                 (None, None) => 1,
             },
             Err(_) => 1,
         };
         std::process::exit(code);
     })
-}
-
-/// Ends ssox with the signal that ended PROGRAM, so the shell reports the same thing.
-fn die_of(sig: i32) -> i32 {
-    if let Ok(s) = Signal::try_from(sig) {
-        // SAFETY: restoring the default disposition installs no handler code.
-        let _ = unsafe { nix::sys::signal::signal(s, SigHandler::SigDfl) };
-        let mut only = SigSet::empty();
-        only.add(s);
-        let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&only), None);
-        let _ = nix::sys::signal::raise(s);
-    }
-    128 + sig
 }
 
 #[cfg(test)]
