@@ -20,6 +20,7 @@ mod provider;
 mod pyjson;
 mod secret;
 mod settings;
+mod shell;
 mod sso;
 mod term;
 mod timefmt;
