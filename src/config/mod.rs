@@ -76,11 +76,12 @@ pub struct FilePaths {
 
 impl FilePaths {
     /// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
-    /// `~/.aws/credentials`; a leading `~/` in an override means the home directory.
+    /// `~/.aws/credentials`. An override has its variables and then its `~` expanded, as
+    /// botocore does (`os.path.expanduser(os.path.expandvars(path))`).
     pub fn from_env(env: &Env) -> Self {
         let home = env.home_dir();
         let pick = |var: &str, default: &str| match env.get(var) {
-            Some(p) => expand_home(p, &home),
+            Some(p) => expand_user(&expand_vars(p, env), &home),
             None => home.join(default),
         };
         Self {
@@ -97,13 +98,58 @@ impl FilePaths {
     }
 }
 
-fn expand_home(path: &str, home: &Path) -> PathBuf {
-    if path == "~" {
+/// Python's `os.path.expandvars`: `$NAME` and `${NAME}` become the variable's value; a
+/// variable that is not set stays as it is written.
+fn expand_vars(path: &str, env: &Env) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, len) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match env.get_os(name).and_then(std::ffi::OsStr::to_str) {
+            Some(value) if !name.is_empty() => {
+                out.push_str(value);
+                rest = &after[len..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Python's `os.path.expanduser`: `~` is the home directory, `~user` that user's.
+fn expand_user(path: &str, home: &Path) -> PathBuf {
+    let Some(rest) = path.strip_prefix('~') else {
+        return PathBuf::from(path);
+    };
+    let (user, tail) = rest.split_once('/').map_or((rest, ""), |(u, t)| (u, t));
+    let base = if user.is_empty() {
         home.to_path_buf()
-    } else if let Some(rest) = path.strip_prefix("~/") {
-        home.join(rest)
     } else {
-        PathBuf::from(path)
+        match nix::unistd::User::from_name(user) {
+            Ok(Some(u)) => u.dir,
+            _ => return PathBuf::from(path),
+        }
+    };
+    if tail.is_empty() {
+        base
+    } else {
+        base.join(tail)
     }
 }
 
@@ -173,30 +219,30 @@ impl ConfigSet {
         let sections = parse::parse(text)?;
         let classified: Vec<_> = sections
             .iter()
-            .filter_map(|s| classify(&s.header, kind).map(|c| (c, s)))
+            .filter_map(|s| classify(&s.header, kind).map(|(c, name)| (c, name, s)))
             .collect();
         // `[profile default]` anywhere in the config file beats `[default]`, whatever the order.
-        let has_prefixed_default = classified.iter().any(
-            |(c, _)| matches!(c, Class::Profile { name, prefixed: true } if *name == "default"),
-        );
-        for (class, raw) in classified {
+        let has_prefixed_default = classified.iter().any(|(c, name, _)| {
+            matches!(c, Class::Profile { prefixed: true }) && name == "default"
+        });
+        for (class, name, raw) in classified {
             let origin = Origin {
                 file: kind,
                 line: raw.line,
             };
-            let (map, name) = match class {
-                Class::Profile { name, prefixed } => {
+            let map = match class {
+                Class::Profile { prefixed } => {
                     if has_prefixed_default && name == "default" && !prefixed {
                         continue;
                     }
-                    (&mut self.profiles, name)
+                    &mut self.profiles
                 }
-                Class::SsoSession(name) => (&mut self.sso_sessions, name),
-                Class::Services(name) => (&mut self.services, name),
+                Class::SsoSession => &mut self.sso_sessions,
+                Class::Services => &mut self.services,
             };
             let section = map
-                .entry(name.to_string())
-                .or_insert_with(|| Section::new(name, origin));
+                .entry(name.clone())
+                .or_insert_with(|| Section::new(&name, origin));
             for p in &raw.properties {
                 if parse::is_identifier(&p.key) {
                     section.props.insert(
@@ -274,39 +320,37 @@ pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
     Ok(set)
 }
 
-enum Class<'a> {
-    Profile { name: &'a str, prefixed: bool },
-    SsoSession(&'a str),
-    Services(&'a str),
+enum Class {
+    Profile { prefixed: bool },
+    SsoSession,
+    Services,
 }
 
-/// What a section header means in a file of this kind; `None` for sections the SDKs ignore.
-fn classify(header: &str, kind: FileKind) -> Option<Class<'_>> {
+/// What a section header means in a file of this kind, and the section's name; `None` for
+/// sections the SDKs ignore. A name in quotes (`[profile 'team prof']`, as `aws configure
+/// sso` writes a name with a space) is unquoted the way botocore does it, with shlex.
+fn classify(header: &str, kind: FileKind) -> Option<(Class, String)> {
     let header = header.trim_matches([' ', '\t']);
-    let split = header
-        .find([' ', '\t'])
-        .map(|i| (&header[..i], header[i..].trim_matches([' ', '\t'])));
-    let class = match (kind, split) {
-        (FileKind::Config, None) if header == "default" => Class::Profile {
-            name: header,
-            prefixed: false,
-        },
-        (FileKind::Config, Some(("profile", name))) => Class::Profile {
-            name,
-            prefixed: true,
-        },
-        (FileKind::Config, Some(("sso-session", name))) => Class::SsoSession(name),
-        (FileKind::Config, Some(("services", name))) => Class::Services(name),
-        (FileKind::Credentials, None) => Class::Profile {
-            name: header,
-            prefixed: false,
-        },
+    if kind == FileKind::Credentials {
+        return parse::is_identifier(header)
+            .then(|| (Class::Profile { prefixed: false }, header.to_string()));
+    }
+    if header == "default" {
+        return Some((Class::Profile { prefixed: false }, header.to_string()));
+    }
+    let (word, rest) = header.split_once([' ', '\t'])?;
+    let class = match word {
+        "profile" => Class::Profile { prefixed: true },
+        "sso-session" => Class::SsoSession,
+        "services" => Class::Services,
         _ => return None,
     };
-    let name = match &class {
-        Class::Profile { name, .. } | Class::SsoSession(name) | Class::Services(name) => name,
-    };
-    parse::is_identifier(name).then_some(class)
+    let rest = rest.trim_matches([' ', '\t']);
+    if rest.contains(['\'', '"']) {
+        let mut words = crate::shell::split(rest).ok()?;
+        return (words.len() == 1 && !words[0].is_empty()).then(|| (class, words.remove(0)));
+    }
+    parse::is_identifier(rest).then(|| (class, rest.to_string()))
 }
 
 #[cfg(test)]

@@ -290,3 +290,40 @@ fn legacy_and_session_profiles_carry_their_sso_settings() {
     assert_eq!(s.token_cache_input(), "https://y/start");
     assert!(!s.registration_scopes_set);
 }
+
+#[test]
+fn quoted_section_names_are_read_as_botocore_reads_them() {
+    let mut set = ConfigSet::default();
+    set.merge_text(
+        "[profile 'team prof']\nsso_session = my corp\nsso_account_id = 1\nsso_role_name = r\n\
+         [sso-session \"my corp\"]\nsso_start_url = https://x/start\nsso_region = us-east-1\n\
+         [profile 'a' 'b']\nregion = x\n[profile 'open]\nregion = y\n",
+        FileKind::Config,
+    )
+    .unwrap();
+    assert_eq!(set.profiles.keys().collect::<Vec<_>>(), ["team prof"]);
+    let Base::Sso(s) = resolve_chain(&set, "team prof").unwrap().base else {
+        panic!()
+    };
+    assert_eq!(s.session_name.as_deref(), Some("my corp"));
+    assert_eq!(s.token_cache_input(), "my corp");
+}
+
+#[test]
+fn file_overrides_expand_variables_then_the_home_directory() {
+    let env = Env::from_pairs([
+        ("HOME", "/home/u"),
+        ("ALT", "/srv/alt"),
+        ("AWS_CONFIG_FILE", "$ALT/config-${ALT}x-$NOPE"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "~/creds"),
+    ]);
+    let paths = FilePaths::from_env(&env);
+    assert_eq!(
+        paths.config.to_str().unwrap(),
+        "/srv/alt/config-/srv/altx-$NOPE"
+    );
+    assert_eq!(paths.credentials.to_str().unwrap(), "/home/u/creds");
+    let env = Env::from_pairs([("HOME", "/h"), ("AWS_CONFIG_FILE", "~root/c")]);
+    assert!(FilePaths::from_env(&env).config.ends_with("c"));
+    assert!(!FilePaths::from_env(&env).config.starts_with("~"));
+}
