@@ -140,6 +140,8 @@ pub fn login_policy(no_login: bool, interactive: bool, opts: LoginOptions) -> Lo
 /// --check` uses as it is.
 #[derive(Debug, Clone)]
 pub struct Fetch {
+    /// `--region`: ssox's own STS calls go there too.
+    pub region: Option<String>,
     /// Seconds cached role credentials must still last to be reused.
     pub min_ttl: i64,
     /// Ignore cached role credentials (`--refresh`).
@@ -154,6 +156,7 @@ pub struct Fetch {
 impl Default for Fetch {
     fn default() -> Self {
         Self {
+            region: None,
             min_ttl: MIN_TTL,
             refresh: false,
             mfa_token: None,
@@ -186,8 +189,6 @@ pub enum Output {
 #[derive(Debug)]
 pub struct Run {
     pub common: Common,
-    /// `--region`.
-    pub region: Option<String>,
     pub program: Vec<OsString>,
     pub cwd: PathBuf,
     pub policy: LoginPolicy,
@@ -229,7 +230,6 @@ impl Run {
         let opts = LoginOptions::new(&args.login, None);
         Self {
             common: Common::new(args.profile.as_deref(), env),
-            region: args.region.filter(|r| !r.is_empty()),
             program: args.program,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             policy: login_policy(args.no_login, interactive, opts),
@@ -238,6 +238,7 @@ impl Run {
             force: args.force,
             server: args.server,
             fetch: Fetch {
+                region: args.region.filter(|r| !r.is_empty()),
                 min_ttl: min_ttl(args.min_ttl.map(|s| s.0)),
                 refresh: args.refresh,
                 mfa_token: args.mfa_token,

@@ -1,9 +1,11 @@
 //! The environment PROGRAM runs with: the parent's, minus every inherited AWS credential or
 //! profile selector (so nothing stale can shadow what ssox resolved), plus the new
-//! credentials, the region and `SSOX_PROFILE`. Pure: env in, env out.
+//! credentials, the region, the profile's other settings as variables, and `SSOX_PROFILE`.
+//! Pure: env in, env out.
 
 use std::ffi::OsString;
 
+use crate::config::region::{RegionChoice, Source};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::timefmt;
@@ -47,26 +49,34 @@ pub enum Injected<'a> {
     },
 }
 
+/// Everything PROGRAM gets from ssox.
+pub struct Additions<'a> {
+    pub injected: Injected<'a>,
+    pub region: Option<&'a RegionChoice>,
+    /// The profile's settings as variables (`config::profile_env`).
+    pub settings: &'a [(String, String)],
+    pub profile: &'a str,
+}
+
+/// The region variables PROGRAM gets: both, set to the run's region. `--region` replaces
+/// what the user had; otherwise a variable the user set stays as it is (it is where the
+/// region came from, or it comes first in the SDKs' order anyway).
+fn region_variables(parent: &Env, region: Option<&RegionChoice>) -> Vec<(&'static str, String)> {
+    let Some(r) = region else {
+        return Vec::new();
+    };
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .filter(|var| r.source == Source::Flag || parent.get(var).is_none())
+        .map(|var| (var, r.name.clone()))
+        .collect()
+}
+
 /// Builds the child's environment: each variable once, inherited order kept, ours last.
-pub fn build(
-    parent: &Env,
-    injected: &Injected<'_>,
-    region: Option<&str>,
-    profile: &str,
-) -> Vec<(OsString, OsString)> {
-    let mut out: Vec<(OsString, OsString)> = Vec::with_capacity(parent.vars().len() + 8);
-    let region_set = region.is_some();
-    for (k, v) in parent.vars() {
-        let drop = k.to_str().is_some_and(|k| {
-            REMOVED.contains(&k) || (region_set && (k == "AWS_REGION" || k == "AWS_DEFAULT_REGION"))
-        });
-        // A raw environ can hold a name twice; getenv sees the first, so keep that one.
-        if !drop && !out.iter().any(|(seen, _)| seen == k) {
-            out.push((k.clone(), v.clone()));
-        }
-    }
-    let mut set = |k: &str, v: &str| out.push((k.into(), v.into()));
-    match injected {
+pub fn build(parent: &Env, add: &Additions<'_>) -> Vec<(OsString, OsString)> {
+    let mut ours: Vec<(String, String)> = Vec::with_capacity(12);
+    let mut set = |k: &str, v: &str| ours.push((k.to_string(), v.to_string()));
+    match &add.injected {
         Injected::Keys(c) => {
             set("AWS_ACCESS_KEY_ID", c.access_key_id.expose());
             set("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose());
@@ -82,11 +92,24 @@ pub fn build(
             set("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose());
         }
     }
-    if let Some(r) = region {
-        set("AWS_REGION", r);
-        set("AWS_DEFAULT_REGION", r);
+    for (k, v) in region_variables(parent, add.region) {
+        set(k, &v);
     }
-    set("SSOX_PROFILE", profile);
+    for (k, v) in add.settings {
+        set(k, v);
+    }
+    set("SSOX_PROFILE", add.profile);
+    let mut out: Vec<(OsString, OsString)> = Vec::with_capacity(parent.vars().len() + ours.len());
+    for (k, v) in parent.vars() {
+        let drop = k
+            .to_str()
+            .is_some_and(|k| REMOVED.contains(&k) || ours.iter().any(|(o, _)| o == k));
+        // A raw environ can hold a name twice; getenv sees the first, so keep that one.
+        if !drop && !out.iter().any(|(seen, _)| seen == k) {
+            out.push((k.clone(), v.clone()));
+        }
+    }
+    out.extend(ours.into_iter().map(|(k, v)| (k.into(), v.into())));
     out
 }
 
@@ -124,7 +147,15 @@ mod tests {
             ("PATH", "/second"),
         ]);
         let c = creds();
-        let env = build(&parent, &Injected::Keys(&c), None, "dev");
+        let env = build(
+            &parent,
+            &Additions {
+                injected: Injected::Keys(&c),
+                region: None,
+                settings: &[],
+                profile: "dev",
+            },
+        );
         assert_eq!(get(&env, "PATH"), ["/bin"]);
         assert!(get(&env, "AWS_PROFILE").is_empty());
         assert!(get(&env, "AWS_SECURITY_TOKEN").is_empty());
@@ -138,18 +169,34 @@ mod tests {
         assert_eq!(get(&env, "SSOX_PROFILE"), ["dev"]);
     }
 
-    #[test]
-    fn region_overrides_both_variables_or_leaves_them_alone() {
-        let parent = Env::from_pairs([
-            ("AWS_REGION", "eu-west-1"),
-            ("AWS_DEFAULT_REGION", "eu-west-2"),
-        ]);
+    fn with_region(parent: &Env, name: &str, source: Source) -> Vec<(OsString, OsString)> {
         let c = creds();
-        let env = build(&parent, &Injected::Keys(&c), Some("us-west-2"), "p");
+        let region = RegionChoice {
+            name: name.into(),
+            source,
+        };
+        build(
+            parent,
+            &Additions {
+                injected: Injected::Keys(&c),
+                region: Some(&region),
+                settings: &[("AWS_DEFAULT_OUTPUT".into(), "json".into())],
+                profile: "p",
+            },
+        )
+    }
+
+    #[test]
+    fn the_region_flag_replaces_both_variables_and_other_choices_fill_the_gaps() {
+        let parent = Env::from_pairs([("AWS_REGION", "eu-west-1"), ("AWS_DEFAULT_REGION", "")]);
+        let env = with_region(&parent, "us-west-2", Source::Flag);
         assert_eq!(get(&env, "AWS_REGION"), ["us-west-2"]);
         assert_eq!(get(&env, "AWS_DEFAULT_REGION"), ["us-west-2"]);
-        let env = build(&parent, &Injected::Keys(&c), None, "p");
+        let env = with_region(&parent, "eu-west-1", Source::Env("AWS_REGION"));
         assert_eq!(get(&env, "AWS_REGION"), ["eu-west-1"]);
-        assert_eq!(get(&env, "AWS_DEFAULT_REGION"), ["eu-west-2"]);
+        assert_eq!(get(&env, "AWS_DEFAULT_REGION"), ["eu-west-1"]);
+        let env = with_region(&Env::default(), "ap-south-1", Source::Profile("p".into()));
+        assert_eq!(get(&env, "AWS_REGION"), ["ap-south-1"]);
+        assert_eq!(get(&env, "AWS_DEFAULT_OUTPUT"), ["json"]);
     }
 }

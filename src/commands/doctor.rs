@@ -9,11 +9,12 @@ use std::fmt::Write as _;
 use crate::aws::Net;
 use crate::cli::DoctorCmd;
 use crate::config::endpoints::Service;
+use crate::config::region;
 use crate::config::resolve::{self, Base, Chain, SsoProfile};
 use crate::config::{ConfigSet, FileKind, Section};
 use crate::env::Env;
 use crate::error::{Error, Exit};
-use crate::provider::{self, Context, Plan, role_cache, sts};
+use crate::provider::{self, Context, Plan, role_cache};
 use crate::settings::{Common, Fetch, LoginOptions, LoginPolicy, MIN_TTL};
 use crate::sso::login::choose_flow;
 use crate::sso::token_cache::{self, TokenAction, TokenState};
@@ -206,7 +207,7 @@ fn chain_block(r: &mut Report, env: &Env, set: &ConfigSet, profile: &Section, pl
         (Base::NamedSource { source, .. }, None) => format!("uses credential_source {source}"),
     };
     if !plan.hops.is_empty() || matches!(plan.chain.base, Base::WebIdentity { .. }) {
-        let region = sts::region(env, profile);
+        let region = region::for_sts(None, env, Some(profile));
         let url = net.as_ref().map_or_else(
             || "?".to_string(),
             |n| {
@@ -214,10 +215,7 @@ fn chain_block(r: &mut Report, env: &Env, set: &ConfigSet, profile: &Section, pl
                     .map_or_else(|e| format!("error: {e}"), |t| t.describe())
             },
         );
-        r.item(
-            "sts",
-            &format!("{url}; region {} (from {})", region.name, region.source),
-        );
+        r.item("sts", &format!("{url}; region {}", region.describe()));
     }
     let start = warm_from.unwrap_or(0);
     if warm_from == Some(last) {

@@ -3,11 +3,12 @@
 //! them into the credentials file, or serve them to PROGRAM (`--server`). The warm path reads
 //! as that one line: no runtime, no SDK client, no TLS.
 
-use crate::child::env::{self as child_env, Injected};
+use crate::child::env::{self as child_env, Additions, Injected};
 use crate::child::exec::{self, Program};
 use crate::child::server;
 use crate::cli::RunArgs;
 use crate::config::resolve::{self, Base};
+use crate::config::{profile_env, region};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{Error, Exit};
@@ -44,12 +45,21 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
     );
     let plan = provider::plan(&ctx, &chain)?;
     let creds = provider::credentials(&ctx, &plan)?;
-    let region = settings
-        .region
-        .as_deref()
-        .or_else(|| selected.get_nonempty("region"));
+    let region = region::choose(
+        settings.fetch.region.as_deref(),
+        &common.env,
+        Some(selected),
+    );
+    let profile_settings = profile_env::variables(&set, selected, &common.env);
     if let Output::Print { format, pretty } = settings.output {
-        output::print(&output::render(format, &creds, region, pretty))?;
+        let name = region.as_ref().map(|r| r.name.as_str());
+        output::print(&output::render(
+            format,
+            &creds,
+            name,
+            &profile_settings,
+            pretty,
+        ))?;
         return Ok(0);
     }
     if let Some(section) = &settings.credentials_file_profile {
@@ -59,15 +69,24 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
     let Some((program, is_shell)) = program else {
         return Ok(0);
     };
+    let additions = |injected| Additions {
+        injected,
+        region: region.as_ref(),
+        settings: &profile_settings,
+        profile: &common.profile,
+    };
     if settings.server {
-        return serve(&settings, &ctx, &plan, creds, region, &program);
+        let endpoint = server::Endpoint::bind()?;
+        let child = child_env::build(
+            &common.env,
+            &additions(Injected::Container {
+                url: &endpoint.url,
+                token: &endpoint.token,
+            }),
+        );
+        return serve(&settings, &ctx, &plan, creds, &endpoint, child, &program);
     }
-    let child = child_env::build(
-        &common.env,
-        &Injected::Keys(&creds),
-        region,
-        &common.profile,
-    );
+    let child = child_env::build(&common.env, &additions(Injected::Keys(&creds)));
     if is_shell {
         notice!(
             "starting {} with the credentials of profile `{}`{}; type `exit` to leave",
@@ -93,20 +112,11 @@ fn serve(
     ctx: &Context<'_>,
     plan: &Plan<'_>,
     creds: Credentials,
-    region: Option<&str>,
+    endpoint: &server::Endpoint,
+    child: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     program: &Program,
 ) -> Result<i32, Error> {
     let common = &settings.common;
-    let endpoint = server::Endpoint::bind()?;
-    let child = child_env::build(
-        &common.env,
-        &Injected::Container {
-            url: &endpoint.url,
-            token: &endpoint.token,
-        },
-        region,
-        &common.profile,
-    );
     // The server renews by itself, in the background: never a login, never --refresh.
     let never = LoginPolicy::Never {
         reason: "ssox --server never starts a login by itself",
@@ -121,7 +131,7 @@ fn serve(
         _ => format!("ssox -p {}", common.profile),
     };
     match server::run(
-        &endpoint,
+        endpoint,
         &server_ctx,
         plan,
         creds,

@@ -6,6 +6,8 @@
 
 pub mod endpoints;
 pub mod parse;
+pub mod profile_env;
+pub mod region;
 pub mod resolve;
 
 use std::collections::BTreeMap;

@@ -39,28 +39,37 @@ pub enum Format {
     Fish,
 }
 
-/// The variables in output order; empty ones are left out.
-pub fn variables(creds: &Credentials, region: Option<&str>) -> Vec<(&'static str, String)> {
+/// The variables in output order: credentials, region, then the profile's other settings
+/// (`settings`, as `config::profile_env` gives them); empty ones are left out.
+pub fn variables(
+    creds: &Credentials,
+    region: Option<&str>,
+    settings: &[(String, String)],
+) -> Vec<(String, String)> {
     let mut vars = vec![
         (
-            "AWS_ACCESS_KEY_ID",
+            "AWS_ACCESS_KEY_ID".to_string(),
             creds.access_key_id.expose().to_string(),
         ),
         (
-            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SECRET_ACCESS_KEY".to_string(),
             creds.secret_access_key.expose().to_string(),
         ),
     ];
     if let Some(t) = &creds.session_token {
-        vars.push(("AWS_SESSION_TOKEN", t.expose().to_string()));
+        vars.push(("AWS_SESSION_TOKEN".into(), t.expose().to_string()));
     }
     if let Some(e) = creds.expiration {
-        vars.push(("AWS_CREDENTIAL_EXPIRATION", timefmt::format_rfc3339(e)));
+        vars.push((
+            "AWS_CREDENTIAL_EXPIRATION".into(),
+            timefmt::format_rfc3339(e),
+        ));
     }
     if let Some(r) = region {
-        vars.push(("AWS_REGION", r.to_string()));
-        vars.push(("AWS_DEFAULT_REGION", r.to_string()));
+        vars.push(("AWS_REGION".into(), r.to_string()));
+        vars.push(("AWS_DEFAULT_REGION".into(), r.to_string()));
     }
+    vars.extend(settings.iter().cloned());
     vars
 }
 
@@ -101,7 +110,13 @@ fn fish_quote(v: &str) -> String {
 }
 
 /// The whole output, ending in a newline.
-pub fn render(format: Format, creds: &Credentials, region: Option<&str>, pretty: bool) -> String {
+pub fn render(
+    format: Format,
+    creds: &Credentials,
+    region: Option<&str>,
+    settings: &[(String, String)],
+    pretty: bool,
+) -> String {
     let line: fn(&str, &str) -> String = match format {
         Format::Process => return process_json(creds, pretty),
         Format::Env => |k, v| format!("export {k}={}", sh_quote(v)),
@@ -116,7 +131,7 @@ pub fn render(format: Format, creds: &Credentials, region: Option<&str>, pretty:
         Format::WindowsCmd => |k, v| format!("set {k}={v}"),
         Format::Fish => |k, v| format!("set -gx {k} {}", fish_quote(v)),
     };
-    variables(creds, region)
+    variables(creds, region, settings)
         .iter()
         .map(|(k, v)| line(k, v) + "\n")
         .collect()
@@ -178,14 +193,20 @@ mod tests {
 
     #[test]
     fn env_values_are_quoted_only_when_needed() {
-        let out = render(Format::Env, &creds("FwoG+/x=="), Some("us-west-2"), false);
+        let out = render(
+            Format::Env,
+            &creds("FwoG+/x=="),
+            Some("us-west-2"),
+            &[],
+            false,
+        );
         assert_eq!(
             out,
             "export AWS_ACCESS_KEY_ID=ASIAXYZ\nexport AWS_SECRET_ACCESS_KEY=ab/cd+ef\n\
              export AWS_SESSION_TOKEN=FwoG+/x==\nexport AWS_CREDENTIAL_EXPIRATION=2024-01-01T20:00:00Z\n\
              export AWS_REGION=us-west-2\nexport AWS_DEFAULT_REGION=us-west-2\n"
         );
-        let out = render(Format::EnvNoExport, &creds("it's $x"), None, false);
+        let out = render(Format::EnvNoExport, &creds("it's $x"), None, &[], false);
         assert!(out.contains("AWS_SESSION_TOKEN='it'\\''s $x'\n"), "{out}");
     }
 
@@ -193,25 +214,27 @@ mod tests {
     fn other_shells_get_their_own_syntax() {
         let c = creds("t$\"`");
         assert!(
-            render(Format::Powershell, &c, None, false)
+            render(Format::Powershell, &c, None, &[], false)
                 .contains("$Env:AWS_SESSION_TOKEN=\"t`$`\"``\"\n")
         );
         assert!(
-            render(Format::WindowsCmd, &c, None, false)
+            render(Format::WindowsCmd, &c, None, &[], false)
                 .starts_with("set AWS_ACCESS_KEY_ID=ASIAXYZ\n")
         );
         assert!(
-            render(Format::Fish, &c, None, false).contains("set -gx AWS_SESSION_TOKEN 't$\"`'\n")
+            render(Format::Fish, &c, None, &[], false)
+                .contains("set -gx AWS_SESSION_TOKEN 't$\"`'\n")
         );
         assert!(
-            render(Format::Dotenv, &c, None, false).contains("AWS_SESSION_TOKEN=\"t$\\\"`\"\n")
+            render(Format::Dotenv, &c, None, &[], false)
+                .contains("AWS_SESSION_TOKEN=\"t$\\\"`\"\n")
         );
     }
 
     #[test]
     fn process_json_is_version_1_with_a_z_expiration() {
         let v: serde_json::Value =
-            serde_json::from_str(&render(Format::Process, &creds("t"), None, true)).unwrap();
+            serde_json::from_str(&render(Format::Process, &creds("t"), None, &[], true)).unwrap();
         assert_eq!(v["Version"], 1);
         assert_eq!(v["Expiration"], "2024-01-01T20:00:00Z");
         assert_eq!(v["SessionToken"], "t");

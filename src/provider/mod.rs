@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use crate::aws::Net;
+use crate::config::region::{self, RegionChoice};
 use crate::config::resolve::{Base, Chain};
 use crate::config::{ConfigSet, Section};
 use crate::credentials::Credentials;
@@ -67,6 +68,11 @@ impl<'a> Context<'a> {
         }
         let n = Net::new(self.env, self.set, Some(self.selected))?;
         Ok(self.net.get_or_init(|| n))
+    }
+
+    /// The region of ssox's own STS calls (the run's region, else us-east-1).
+    pub fn sts_region(&self) -> RegionChoice {
+        region::for_sts(self.fetch.region.as_deref(), self.env, Some(self.selected))
     }
 
     /// The runtime for the network legs, built on the first network call.

@@ -8,39 +8,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::aws::{Failure, Net, Target, TransportError};
-use crate::config::Section;
 use crate::config::endpoints::Service;
 use crate::credentials::Credentials;
-use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::provider::plan::{Hop, default_session_name};
 use crate::provider::{Context, ms, role_cache, save};
 use crate::secret::Secret;
 use crate::{timefmt, vlog};
-
-/// The region ssox calls STS in, and where that came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegionChoice {
-    pub name: String,
-    pub source: String,
-}
-
-/// STS goes to the selected profile's region, else the environment's, else us-east-1.
-pub fn region(env: &Env, selected: &Section) -> RegionChoice {
-    let (name, source) = if let Some(r) = selected.get_nonempty("region") {
-        (r, format!("profile {} region", selected.name))
-    } else if let Some(r) = env.get("AWS_REGION") {
-        (r, "AWS_REGION".to_string())
-    } else if let Some(r) = env.get("AWS_DEFAULT_REGION") {
-        (r, "AWS_DEFAULT_REGION".to_string())
-    } else {
-        ("us-east-1", "the default".to_string())
-    };
-    RegionChoice {
-        name: name.to_string(),
-        source,
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StsError {
@@ -98,8 +72,7 @@ pub fn assume(
         duration_seconds: hop.duration,
         mfa: role.mfa_serial.as_deref().zip(code.as_deref()),
     };
-    let region = region(ctx.env, ctx.selected);
-    let client = Sts::new(ctx.net()?, &region.name, Some(source))?;
+    let client = Sts::new(ctx.net()?, &ctx.sts_region().name, Some(source))?;
     let started = Instant::now();
     let assumed = ctx
         .runtime()?
@@ -146,8 +119,7 @@ pub fn web_identity(
         || default_session_name(ctx.env, timefmt::now()),
         str::to_string,
     );
-    let region = region(ctx.env, ctx.selected);
-    let client = Sts::new(ctx.net()?, &region.name, None)?;
+    let client = Sts::new(ctx.net()?, &ctx.sts_region().name, None)?;
     let assumed = ctx
         .runtime()?
         .block_on(client.assume_role_with_web_identity(role_arn, &session, &token))
@@ -342,31 +314,4 @@ pub fn account_of(arn: &str) -> Option<String> {
         .nth(4)
         .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_string)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{ConfigSet, FileKind};
-
-    #[test]
-    fn sts_region_comes_from_the_profile_then_the_environment() {
-        let mut set = ConfigSet::default();
-        set.merge_text(
-            "[profile a]\nregion = eu-west-1\n[profile b]\n",
-            FileKind::Config,
-        )
-        .unwrap();
-        let env = Env::from_pairs([("AWS_DEFAULT_REGION", "ap-south-1")]);
-        let a = region(&env, set.profile("a").unwrap());
-        assert_eq!(a.name, "eu-west-1");
-        assert_eq!(a.source, "profile a region");
-        let b = region(&env, set.profile("b").unwrap());
-        assert_eq!(
-            (b.name.as_str(), b.source.as_str()),
-            ("ap-south-1", "AWS_DEFAULT_REGION")
-        );
-        let none = region(&Env::default(), set.profile("b").unwrap());
-        assert_eq!(none.name, "us-east-1");
-    }
 }

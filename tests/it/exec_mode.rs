@@ -113,12 +113,33 @@ fn inherited_credentials_and_selectors_are_removed_without_duplicates() {
 }
 
 #[test]
-fn region_flag_beats_the_profile_and_no_region_leaves_the_environment_alone() {
+fn the_region_follows_the_sdk_order_flag_then_environment_then_profile() {
     let mut t = TestEnv::dev();
     t.login_corp();
     t.login_legacy();
+    // dev has region = us-west-2 in its profile; nothing in the environment yet.
+    let run = t.run(["-p", "dev", "--", "env"]);
+    assert_eq!(
+        run.success().env_var("AWS_REGION").as_deref(),
+        Some("us-west-2")
+    );
+    assert_eq!(
+        run.env_var("AWS_DEFAULT_REGION").as_deref(),
+        Some("us-west-2")
+    );
+    // The environment comes before the profile, as for `aws` and every SDK.
     t.var("AWS_REGION", "ap-south-1")
         .var("AWS_DEFAULT_REGION", "ap-south-2");
+    let run = t.run(["-p", "dev", "--", "env"]);
+    assert_eq!(
+        run.success().env_var("AWS_REGION").as_deref(),
+        Some("ap-south-1")
+    );
+    assert_eq!(
+        run.env_var("AWS_DEFAULT_REGION").as_deref(),
+        Some("ap-south-2")
+    );
+    // --region comes before everything and sets both.
     let run = t.run(["-p", "dev", "--region", "eu-central-1", "--", "env"]);
     assert_eq!(
         run.success().env_var("AWS_REGION").as_deref(),
@@ -128,19 +149,14 @@ fn region_flag_beats_the_profile_and_no_region_leaves_the_environment_alone() {
         run.env_var("AWS_DEFAULT_REGION").as_deref(),
         Some("eu-central-1")
     );
-    let run = t.run(["-p", "dev", "--", "env"]);
+    // Only AWS_DEFAULT_REGION set: PROGRAM gets AWS_REGION too, for SDKs that read only it.
+    let mut t2 = TestEnv::dev();
+    t2.login_corp();
+    t2.var("AWS_DEFAULT_REGION", "ca-central-1");
+    let run = t2.run(["-p", "dev", "--", "env"]);
     assert_eq!(
         run.success().env_var("AWS_REGION").as_deref(),
-        Some("us-west-2")
-    );
-    let run = t.run(["-p", "legacy", "--", "env"]);
-    assert_eq!(
-        run.success().env_var("AWS_REGION").as_deref(),
-        Some("ap-south-1")
-    );
-    assert_eq!(
-        run.env_var("AWS_DEFAULT_REGION").as_deref(),
-        Some("ap-south-2")
+        Some("ca-central-1")
     );
 }
 
@@ -302,4 +318,49 @@ fn static_key_profiles_run_without_any_network_call() {
     assert_eq!(run.env_var("AWS_SESSION_TOKEN"), None);
     assert_eq!(run.env_var("AWS_REGION").as_deref(), Some("eu-north-1"));
     assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn the_profiles_other_settings_reach_the_program_as_variables() {
+    let mut t = TestEnv::new();
+    t.config(
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = readOnly\n\
+         region = us-west-2\noutput = json\nca_bundle = /etc/corp-ca.pem\nservices = local\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
+         [services local]\nsts =\n  endpoint_url = http://127.0.0.1:9/sts\n\
+         [default]\noutput = text\n",
+    );
+    t.login_corp();
+    let run = t.run(["-p", "dev", "--", "env"]);
+    run.success();
+    assert_eq!(run.env_var("AWS_DEFAULT_OUTPUT").as_deref(), Some("json"));
+    assert_eq!(
+        run.env_var("AWS_CA_BUNDLE").as_deref(),
+        Some("/etc/corp-ca.pem")
+    );
+    assert_eq!(
+        run.env_var("AWS_ENDPOINT_URL_STS").as_deref(),
+        Some("http://127.0.0.1:9/sts")
+    );
+    // botocore in PROGRAM uses the profile's STS endpoint and CA bundle, not the public ones.
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/sdk_view.py");
+    let view = t.run(["-p", "dev", "--", "python3", script]);
+    let out = &view.success().stdout;
+    assert!(out.contains("sts: http://127.0.0.1:9/sts\n"), "{out}");
+    assert!(out.contains("ca_bundle: /etc/corp-ca.pem\n"), "{out}");
+    assert!(out.contains("region: us-west-2\n"), "{out}");
+    // A variable the user set wins over the profile, and --env-export prints the same lines.
+    t.var("AWS_DEFAULT_OUTPUT", "table");
+    let run = t.run(["-p", "dev", "--", "env"]);
+    assert_eq!(
+        run.success().env_var("AWS_DEFAULT_OUTPUT").as_deref(),
+        Some("table")
+    );
+    let printed = t.run(["-p", "dev", "--env-export"]);
+    let out = &printed.success().stdout;
+    assert!(
+        out.contains("export AWS_CA_BUNDLE=/etc/corp-ca.pem\n"),
+        "{out}"
+    );
+    assert!(!out.contains("AWS_DEFAULT_OUTPUT"), "{out}");
 }

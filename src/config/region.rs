@@ -1,0 +1,101 @@
+//! Which region a run uses, for PROGRAM and for ssox's own STS calls, in the order of the
+//! AWS SDKs, the AWS CLI and aws-vault: `--region`, then `AWS_REGION`, then
+//! `AWS_DEFAULT_REGION`, then the selected profile's `region`. Pure.
+
+use super::Section;
+use crate::env::Env;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env(&'static str),
+    Profile(String),
+    /// No region anywhere: ssox's own STS calls use us-east-1, PROGRAM gets none.
+    Default,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionChoice {
+    pub name: String,
+    pub source: Source,
+}
+
+impl RegionChoice {
+    /// `eu-west-1 (from AWS_REGION)`, for `doctor` and `-v`.
+    pub fn describe(&self) -> String {
+        let from = match &self.source {
+            Source::Flag => "--region".to_string(),
+            Source::Env(var) => (*var).to_string(),
+            Source::Profile(p) => format!("profile {p} region"),
+            Source::Default => "the default, as no region is set".to_string(),
+        };
+        format!("{} (from {from})", self.name)
+    }
+}
+
+/// The region, if any is set.
+pub fn choose(flag: Option<&str>, env: &Env, profile: Option<&Section>) -> Option<RegionChoice> {
+    let pick = |name: &str, source| {
+        Some(RegionChoice {
+            name: name.to_string(),
+            source,
+        })
+    };
+    if let Some(r) = flag.filter(|r| !r.is_empty()) {
+        return pick(r, Source::Flag);
+    }
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(r) = env.get(var) {
+            return pick(r, Source::Env(var));
+        }
+    }
+    let p = profile?;
+    pick(p.get_nonempty("region")?, Source::Profile(p.name.clone()))
+}
+
+/// The region of ssox's own STS calls: the run's region, else us-east-1 (as the AWS CLI).
+pub fn for_sts(flag: Option<&str>, env: &Env, profile: Option<&Section>) -> RegionChoice {
+    choose(flag, env, profile).unwrap_or(RegionChoice {
+        name: "us-east-1".to_string(),
+        source: Source::Default,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigSet, FileKind};
+
+    #[test]
+    fn the_flag_then_the_environment_then_the_profile() {
+        let mut set = ConfigSet::default();
+        set.merge_text(
+            "[profile p]\nregion = us-west-2\n[profile q]\n",
+            FileKind::Config,
+        )
+        .unwrap();
+        let p = set.profile("p");
+        let both = Env::from_pairs([
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "eu-west-2"),
+        ]);
+        let default_only = Env::from_pairs([("AWS_DEFAULT_REGION", "eu-west-2")]);
+        let name = |c: Option<RegionChoice>| c.map(|c| c.name);
+        assert_eq!(
+            name(choose(Some("ap-south-1"), &both, p)).as_deref(),
+            Some("ap-south-1")
+        );
+        assert_eq!(name(choose(None, &both, p)).as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            name(choose(None, &default_only, p)).as_deref(),
+            Some("eu-west-2")
+        );
+        let from_profile = choose(None, &Env::default(), p).unwrap();
+        assert_eq!(from_profile.describe(), "us-west-2 (from profile p region)");
+        assert_eq!(choose(None, &Env::default(), set.profile("q")), None);
+        assert_eq!(
+            for_sts(None, &Env::default(), set.profile("q")).name,
+            "us-east-1"
+        );
+    }
+}
