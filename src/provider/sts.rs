@@ -18,17 +18,24 @@ use crate::{timefmt, vlog};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StsError {
-    #[error("STS refused {action} {role_arn}: {code}: {message}")]
+    /// A 4xx: the role, its trust policy, the MFA code or the credentials are wrong.
+    #[error("STS refused {action} of {role_arn}: {detail}")]
     Denied {
         action: &'static str,
         role_arn: String,
-        code: String,
-        message: String,
+        detail: String,
     },
     #[error("{0}")]
     Transport(TransportError),
-    #[error("STS failed: {0}")]
-    Service(String),
+    /// A 5xx or a throttle.
+    #[error("STS failed {action} of {role_arn}: {detail}")]
+    Service {
+        action: &'static str,
+        role_arn: String,
+        detail: String,
+    },
+    #[error("the answer of STS had no Credentials")]
+    Malformed,
 }
 
 impl StsError {
@@ -46,9 +53,12 @@ impl StsError {
                     ..e
                 }
             }
-            StsError::Service(_) => {
+            StsError::Service { .. } => {
                 Error::new(Exit::Unavailable, format!("profile `{profile}`: {self}"))
-                    .hint("check the network and any AWS_ENDPOINT_URL_STS setting")
+                    .hint("the service had a problem or is throttling; try again in a minute")
+            }
+            StsError::Malformed => {
+                Error::new(Exit::Unavailable, format!("profile `{profile}`: {self}"))
             }
         }
     }
@@ -203,7 +213,7 @@ impl<'n> Sts<'n> {
     /// `signer`: the credentials to sign with (`None` for AssumeRoleWithWebIdentity).
     pub fn new(net: &'n Net, region: &str, signer: Option<&Credentials>) -> Result<Self, Error> {
         let target = net.target(Service::Sts, region)?;
-        let mut conf = aws_sdk_sts::config::Builder::from(&net.sdk_config(&target));
+        let mut conf = aws_sdk_sts::config::Builder::from(&net.sdk_config(&target)?);
         if let Some(c) = signer {
             conf = conf.credentials_provider(aws_sdk_sts::config::Credentials::new(
                 c.access_key_id.expose(),
@@ -272,17 +282,23 @@ impl<'n> Sts<'n> {
                 status,
                 code,
                 message,
-            } if status < 500 => StsError::Denied {
-                action,
-                role_arn: role_arn.to_string(),
-                code,
-                message,
-            },
-            Failure::Service {
-                status,
-                code,
-                message,
-            } => StsError::Service(format!("{code} (HTTP {status}): {message}")),
+            } => {
+                let detail = crate::aws::service_detail(status, &code, &message);
+                let role_arn = role_arn.to_string();
+                if crate::aws::retry_hint(status).is_some() {
+                    StsError::Service {
+                        action,
+                        role_arn,
+                        detail,
+                    }
+                } else {
+                    StsError::Denied {
+                        action,
+                        role_arn,
+                        detail,
+                    }
+                }
+            }
         }
     }
 }
@@ -291,7 +307,7 @@ fn convert(
     creds: Option<&aws_sdk_sts::types::Credentials>,
     user: Option<&aws_sdk_sts::types::AssumedRoleUser>,
 ) -> Result<Assumed, StsError> {
-    let c = creds.ok_or_else(|| StsError::Service("the response had no Credentials".into()))?;
+    let c = creds.ok_or(StsError::Malformed)?;
     let arn = user.map(|u| u.arn().to_string()).unwrap_or_default();
     Ok(Assumed {
         credentials: Credentials {

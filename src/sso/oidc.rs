@@ -29,8 +29,19 @@ pub enum OidcError {
     InvalidClient(String),
     #[error("{0}")]
     Transport(TransportError),
-    #[error("the SSO OIDC service failed: {0}")]
-    Service(String),
+    /// Any other error answer.
+    #[error("the SSO OIDC service failed {operation}: {detail}")]
+    Service {
+        operation: &'static str,
+        status: u16,
+        detail: String,
+    },
+    /// An answer without what it must carry.
+    #[error("the SSO OIDC service's answer to {operation} had no {what}")]
+    Malformed {
+        operation: &'static str,
+        what: &'static str,
+    },
 }
 
 impl OidcError {
@@ -39,8 +50,15 @@ impl OidcError {
         let again = format!("run `{}` to try again", sso.login_command());
         match self {
             OidcError::Transport(t) => t.to_error(),
-            OidcError::Service(_) => Error::new(Exit::Unavailable, self.to_string())
-                .hint("check the network, sso_region and any AWS_ENDPOINT_URL* setting"),
+            OidcError::Service { status, .. } => {
+                Error::new(Exit::Unavailable, format!("{}: {self}", sso.describe())).hint(
+                    crate::aws::retry_hint(*status)
+                        .unwrap_or("check sso_start_url and sso_region of the session"),
+                )
+            }
+            OidcError::Malformed { .. } => {
+                Error::new(Exit::Unavailable, format!("{}: {self}", sso.describe()))
+            }
             OidcError::Expired(_) => {
                 Error::new(Exit::TempFail, format!("login not completed: {self}")).hint(again)
             }
@@ -99,7 +117,7 @@ impl<'n> Oidc<'n> {
     pub fn new(net: &'n Net, region: &str) -> Result<Self, Error> {
         let target = net.target(Service::SsoOidc, region)?;
         let client = aws_sdk_ssooidc::Client::from_conf(aws_sdk_ssooidc::Config::from(
-            &net.sdk_config(&target),
+            &net.sdk_config(&target)?,
         ));
         Ok(Self {
             client,
@@ -140,15 +158,23 @@ impl<'n> Oidc<'n> {
                 .redirect_uris("http://127.0.0.1/oauth/callback")
                 .issuer_url(issuer);
         }
-        let out = req.send().await.map_err(|e| self.classify(&e))?;
+        let out = req
+            .send()
+            .await
+            .map_err(|e| self.classify(&e, "RegisterClient"))?;
+        let malformed = |what| OidcError::Malformed {
+            operation: "RegisterClient",
+            what,
+        };
         Ok(ClientRegistration {
             client_id: out
                 .client_id()
-                .ok_or_else(|| OidcError::Service("RegisterClient returned no clientId".into()))?
+                .ok_or_else(|| malformed("clientId"))?
                 .to_string(),
-            client_secret: Secret::new(out.client_secret().ok_or_else(|| {
-                OidcError::Service("RegisterClient returned no clientSecret".into())
-            })?),
+            client_secret: Secret::new(
+                out.client_secret()
+                    .ok_or_else(|| malformed("clientSecret"))?,
+            ),
             expires_at: out.client_secret_expires_at(),
         })
     }
@@ -167,9 +193,11 @@ impl<'n> Oidc<'n> {
             .start_url(start_url)
             .send()
             .await
-            .map_err(|e| self.classify(&e))?;
-        let missing =
-            |what: &str| OidcError::Service(format!("StartDeviceAuthorization returned no {what}"));
+            .map_err(|e| self.classify(&e, "StartDeviceAuthorization"))?;
+        let missing = |what| OidcError::Malformed {
+            operation: "StartDeviceAuthorization",
+            what,
+        };
         Ok(DeviceAuthorization {
             device_code: Secret::new(out.device_code().ok_or_else(|| missing("deviceCode"))?),
             user_code: out
@@ -212,13 +240,15 @@ impl<'n> Oidc<'n> {
                 .code_verifier(verifier.expose())
                 .code(code.expose()),
         };
-        let out = req.send().await.map_err(|e| self.classify(&e))?;
+        let out = req
+            .send()
+            .await
+            .map_err(|e| self.classify(&e, "CreateToken"))?;
         Ok(NewToken {
-            access_token: Secret::new(
-                out.access_token().ok_or_else(|| {
-                    OidcError::Service("CreateToken returned no accessToken".into())
-                })?,
-            ),
+            access_token: Secret::new(out.access_token().ok_or(OidcError::Malformed {
+                operation: "CreateToken",
+                what: "accessToken",
+            })?),
             expires_in: i64::from(out.expires_in()),
             refresh_token: out
                 .refresh_token()
@@ -230,6 +260,7 @@ impl<'n> Oidc<'n> {
     fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
         &self,
         err: &SdkError<E>,
+        operation: &'static str,
     ) -> OidcError {
         match self.net.classify(err, &self.target) {
             Failure::Transport(t) => OidcError::Transport(t),
@@ -241,7 +272,7 @@ impl<'n> Oidc<'n> {
                 let msg = if message.is_empty() {
                     code.clone()
                 } else {
-                    message
+                    message.clone()
                 };
                 match code.as_str() {
                     "AuthorizationPendingException" | "authorization_pending" => OidcError::Pending,
@@ -252,7 +283,11 @@ impl<'n> Oidc<'n> {
                     "InvalidClientException" | "invalid_client" | "UnauthorizedClientException" => {
                         OidcError::InvalidClient(msg)
                     }
-                    _ => OidcError::Service(format!("{code} (HTTP {status}): {msg}")),
+                    _ => OidcError::Service {
+                        operation,
+                        status,
+                        detail: crate::aws::service_detail(status, &code, &message),
+                    },
                 }
             }
         }

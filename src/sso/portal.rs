@@ -23,8 +23,19 @@ pub enum PortalError {
     },
     #[error("{0}")]
     Transport(TransportError),
-    #[error("the SSO portal failed: {message}")]
-    Service { message: String },
+    /// Any other error answer (a 5xx, a throttle, a request the portal rejects).
+    #[error("the SSO portal failed {operation}: {detail}")]
+    Service {
+        operation: &'static str,
+        status: u16,
+        detail: String,
+    },
+    /// An answer without what it must carry.
+    #[error("the SSO portal's answer to {operation} had no {what}")]
+    Malformed {
+        operation: &'static str,
+        what: &'static str,
+    },
 }
 
 impl PortalError {
@@ -41,7 +52,18 @@ impl PortalError {
                 sso.profile
             )),
             PortalError::Transport(t) => t.to_error(),
-            PortalError::Service { .. } => Error::new(Exit::Unavailable, self.to_string()),
+            PortalError::Service { status, .. } => Error::new(
+                Exit::Unavailable,
+                format!("profile `{}`: {self}", sso.profile),
+            )
+            .hint(crate::aws::retry_hint(*status).map_or_else(
+                || format!("check sso_region and the SSO settings of profile `{}`", sso.profile),
+                str::to_string,
+            )),
+            PortalError::Malformed { .. } => Error::new(
+                Exit::Unavailable,
+                format!("profile `{}`: {self}", sso.profile),
+            ),
         }
     }
 }
@@ -56,7 +78,7 @@ impl<'n> Portal<'n> {
     pub fn new(net: &'n Net, region: &str) -> Result<Self, Error> {
         let target = net.target(Service::Sso, region)?;
         let client =
-            aws_sdk_sso::Client::from_conf(aws_sdk_sso::Config::from(&net.sdk_config(&target)));
+            aws_sdk_sso::Client::from_conf(aws_sdk_sso::Config::from(&net.sdk_config(&target)?));
         Ok(Self {
             client,
             net,
@@ -82,16 +104,18 @@ impl<'n> Portal<'n> {
             .role_name(role)
             .send()
             .await
-            .map_err(|e| self.classify(&e, account, role))?;
-        let rc = out.role_credentials().ok_or_else(|| PortalError::Service {
-            message: "the response had no roleCredentials".into(),
-        })?;
-        let field = |v: Option<&str>, name: &str| {
+            .map_err(|e| self.classify(&e, "GetRoleCredentials", account, role))?;
+        let malformed = |what| PortalError::Malformed {
+            operation: "GetRoleCredentials",
+            what,
+        };
+        let rc = out
+            .role_credentials()
+            .ok_or_else(|| malformed("roleCredentials"))?;
+        let field = |v: Option<&str>, name| {
             v.filter(|s| !s.is_empty())
                 .map(Secret::new)
-                .ok_or_else(|| PortalError::Service {
-                    message: format!("the response had no {name}"),
-                })
+                .ok_or_else(|| malformed(name))
         };
         Ok(Credentials {
             access_key_id: field(rc.access_key_id(), "accessKeyId")?,
@@ -111,12 +135,13 @@ impl<'n> Portal<'n> {
             .send()
             .await
             .map(drop)
-            .map_err(|e| self.classify(&e, "", ""))
+            .map_err(|e| self.classify(&e, "Logout", "", ""))
     }
 
     fn classify<E>(
         &self,
         err: &aws_sdk_sso::error::SdkError<E>,
+        operation: &'static str,
         account: &str,
         role: &str,
     ) -> PortalError
@@ -130,24 +155,22 @@ impl<'n> Portal<'n> {
                 code,
                 message,
             } => {
-                let message = match (message.is_empty(), code.is_empty()) {
-                    (false, _) => message,
-                    (true, false) => code.clone(),
-                    (true, true) => format!("HTTP {status}"),
-                };
+                let detail = crate::aws::service_detail(status, &code, &message);
                 match (status, code.as_str()) {
                     (401, _) | (_, "UnauthorizedException") => {
-                        PortalError::Unauthorized { message }
+                        PortalError::Unauthorized { message: detail }
                     }
                     (403 | 404, _) | (_, "ForbiddenException" | "ResourceNotFoundException") => {
                         PortalError::Denied {
                             account: account.to_string(),
                             role: role.to_string(),
-                            message,
+                            message: detail,
                         }
                     }
                     _ => PortalError::Service {
-                        message: format!("{code} (HTTP {status}): {message}"),
+                        operation,
+                        status,
+                        detail,
                     },
                 }
             }

@@ -369,7 +369,8 @@ fn eight_parallel_runs_on_a_stale_token_refresh_it_exactly_once() {
         );
     }
     assert_eq!(t.fake.count(Op::CreateToken), 1);
-    assert_eq!(t.fake.count(Op::GetRoleCredentials), 8);
+    // A run that starts after another cached role credentials uses them instead.
+    assert!((1..=8).contains(&t.fake.count(Op::GetRoleCredentials)));
     let tok = t.token_json("corp");
     for r in t.fake.requests(Op::GetRoleCredentials) {
         assert_eq!(
