@@ -511,9 +511,10 @@ impl TransportError {
     }
 
     fn proxy_shown(&self) -> String {
-        self.proxy
-            .as_ref()
-            .map_or_else(|| "the proxy".into(), ProxyChoice::describe)
+        self.proxy.as_ref().map_or_else(
+            || "the proxy".into(),
+            |p| format!("the proxy {}", p.describe()),
+        )
     }
 }
 

@@ -15,6 +15,7 @@ mod chains;
 mod errors;
 mod exec_mode;
 mod interop;
+mod network;
 mod outputs;
 mod server;
 mod token;

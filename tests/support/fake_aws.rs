@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -133,6 +133,47 @@ impl FakeAws {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Serves the same fake over TLS on another loopback port, with the certificate chain
+    /// and key in `dir` (from make_certs.py); returns that port. `public_base` is the
+    /// https URL clients use for it (links the fake hands out point there).
+    pub fn serve_tls(&self, dir: &std::path::Path, public_base: &str) -> u16 {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(dir.join("server.pem"))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+        let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap(),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let st = self.state.clone();
+        let base = public_base.to_string();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let st = st.clone();
+                let base = base.clone();
+                let config = config.clone();
+                thread::spawn(move || {
+                    let conn = rustls::ServerConnection::new(config).unwrap();
+                    serve_connection(rustls::StreamOwned::new(conn, stream), &st, &base);
+                });
+            }
+        });
+        port
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
@@ -309,9 +350,8 @@ impl Response {
     }
 }
 
-fn serve_connection(stream: TcpStream, state: &Arc<Mutex<State>>, base: &str) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
+fn serve_connection<S: Read + Write>(stream: S, state: &Arc<Mutex<State>>, base: &str) {
+    let mut reader = BufReader::new(stream);
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -342,6 +382,11 @@ fn serve_connection(stream: TcpStream, state: &Arc<Mutex<State>>, base: &str) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        // Through a forward proxy the target comes in absolute form: http://host/path.
+        let target = match target.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]).to_string(),
+            None => target,
+        };
         let (path, query) = match target.split_once('?') {
             Some((p, q)) => (p.to_string(), parse_query(q)),
             None => (target.clone(), HashMap::new()),
@@ -390,7 +435,7 @@ fn serve_connection(stream: TcpStream, state: &Arc<Mutex<State>>, base: &str) {
         }
         out.push_str("\r\n");
         out.push_str(&response.body);
-        if writer.write_all(out.as_bytes()).is_err() {
+        if reader.get_mut().write_all(out.as_bytes()).is_err() {
             return;
         }
     }

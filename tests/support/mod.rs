@@ -4,6 +4,7 @@
 
 pub mod fake_aws;
 pub mod moto;
+pub mod proxy;
 
 use std::ffi::OsStr;
 use std::fs;
