@@ -63,6 +63,25 @@ fn pitfalls(profile: &Section, chain: Option<&Chain>) -> Vec<String> {
     out
 }
 
+/// What HTTPS trusts, and FIPS and dual-stack where they are set (proxies show per
+/// endpoint).
+fn network_line(net: &Net, env: &Env) -> String {
+    let mut parts = vec![match &net.ca_bundle {
+        Some(b) => format!("trusts the system roots and {}", b.describe(env)),
+        None => "trusts the system roots".to_string(),
+    }];
+    for (flag, what) in [(&net.fips, "FIPS"), (&net.dualstack, "dual-stack")] {
+        if let Some(f) = flag {
+            parts.push(format!(
+                "{what} {} (from {})",
+                if f.on { "on" } else { "off" },
+                f.source
+            ));
+        }
+    }
+    parts.join("; ")
+}
+
 /// A role-cache file and whether a run would reuse what is in it.
 fn cache_line(env: &Env, path: &std::path::Path, need: i64, now: Timestamp) -> (String, bool) {
     let shown = env.tilde(path);
@@ -169,6 +188,9 @@ fn chain_block(r: &mut Report, env: &Env, set: &ConfigSet, profile: &Section, pl
             None
         }
     };
+    if let Some(n) = &net {
+        r.item("network", &network_line(n, env));
+    }
     // The hop a run starts from: the deepest whose cached credentials last (as the provider).
     let last = plan.hops.len();
     let mut warm_from = None;

@@ -33,6 +33,8 @@ pub enum Base {
     Process {
         profile: String,
         command: String,
+        /// The profile's `aws_account_id`, for output that names no AccountId.
+        account_id: Option<String>,
     },
 }
 
@@ -292,6 +294,7 @@ fn base_provider(set: &ConfigSet, profile: &Section) -> Result<Base, ResolveErro
         return Ok(Base::Process {
             profile: profile.name.clone(),
             command: command.to_string(),
+            account_id: profile.get_nonempty("aws_account_id").map(str::to_string),
         });
     }
     static_keys(profile)

@@ -194,14 +194,25 @@ fn base_credentials(
             expiration: None,
             account_id: account_id.clone(),
         }),
-        Base::Process { profile, command } => {
+        Base::Process {
+            profile,
+            command,
+            account_id,
+        } => {
             let started = Instant::now();
-            let c = process::run(ctx.env, profile, command, ctx.fetch.process_timeout)
+            let mut c = process::run(ctx.env, profile, command, ctx.fetch.process_timeout)
                 .map_err(|e| e.to_error(profile))?;
             vlog!(
                 "credential_process of profile {profile}: {:.1} ms",
                 ms(started)
             );
+            // As botocore and the Rust SDK: the profile's account where the output has none.
+            if c.account_id.is_none() {
+                c.account_id.clone_from(account_id);
+            }
+            not_expired(&c, || {
+                format!("the credential_process of profile `{profile}`")
+            })?;
             Ok(c)
         }
         Base::WebIdentity {
@@ -228,6 +239,23 @@ fn base_credentials(
     }
 }
 
+/// Credentials that have already expired are an error, never handed to PROGRAM or printed.
+fn not_expired(c: &Credentials, source: impl FnOnce() -> String) -> Result<(), Error> {
+    match c.expiration {
+        Some(e) if e <= timefmt::now() => Err(Error::new(
+            Exit::Unavailable,
+            format!(
+                "{} gave credentials that expired at {} ({} ago)",
+                source(),
+                timefmt::format_rfc3339(e),
+                timefmt::human_duration(timefmt::now() - e)
+            ),
+        )
+        .hint("renew them at their source; ssox hands out only credentials that are still valid")),
+        _ => Ok(()),
+    }
+}
+
 fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Credentials, Error> {
     match source {
         "Environment" => {
@@ -237,7 +265,7 @@ fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Creden
                     format!("profile `{profile}` sets credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set"),
                 ));
             };
-            Ok(Credentials {
+            let c = Credentials {
                 access_key_id: Secret::new(key),
                 secret_access_key: Secret::new(secret),
                 session_token: ctx
@@ -247,7 +275,9 @@ fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Creden
                     .map(Secret::new),
                 expiration: ctx.env.get("AWS_CREDENTIAL_EXPIRATION").and_then(timefmt::parse_rfc3339),
                 account_id: None,
-            })
+            };
+            not_expired(&c, || "the environment (AWS_CREDENTIAL_EXPIRATION)".to_string())?;
+            Ok(c)
         }
         "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::new(
             Exit::Config,

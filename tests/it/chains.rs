@@ -274,6 +274,34 @@ fn credential_process_output_becomes_the_credentials() {
 }
 
 #[test]
+fn a_process_without_account_id_takes_the_profiles_and_expired_output_is_refused() {
+    let t = process_env("");
+    let fresh = t.script(
+        "fresh",
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"s\", \"Expiration\": \"2099-01-01T00:00:00Z\"}'\n",
+    );
+    let stale = t.script(
+        "stale",
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAOLD\", \"SecretAccessKey\": \"s\", \"Expiration\": \"2020-01-01T00:00:00Z\"}'\n",
+    );
+    t.config(&format!(
+        "[profile proc]\ncredential_process = {}\naws_account_id = 123456789012\n\
+         [profile old]\ncredential_process = {}\n",
+        fresh.display(),
+        stale.display()
+    ));
+    let json: serde_json::Value =
+        serde_json::from_str(&t.run(["-p", "proc", "--json"]).success().stdout).unwrap();
+    assert_eq!(json["AccountId"], "123456789012");
+    let run = t.run(["-p", "old", "--", "env"]);
+    run.code(69).error_line(&[
+        "the credential_process of profile `old` gave credentials that expired at 2020-01-01T00:00:00Z",
+    ]);
+    assert!(!run.stdout.contains("AKIAOLD"));
+    t.run(["-p", "old", "--json"]).code(69);
+}
+
+#[test]
 fn credential_process_failures_are_clear() {
     let t = process_env("");
     let bad_json = t.script("bad", "#!/bin/sh\necho 'SECRETISH not json'\n");

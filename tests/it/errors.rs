@@ -232,3 +232,33 @@ fn usage_errors_exit_2_and_help_documents_the_exit_statuses() {
         format!("ssox {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn a_service_error_without_details_still_names_the_profile_operation_and_status() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    for _ in 0..3 {
+        t.fake.fail_next(Op::GetRoleCredentials, 503, "", "");
+    }
+    t.run(["-p", "dev", "--", "true"]).code(69).error_line(&[
+        "profile `dev`: the SSO portal failed GetRoleCredentials: HTTP 503 Service Unavailable, with no error details",
+        "try again in a minute",
+    ]);
+}
+
+#[test]
+fn an_sts_answer_that_is_not_xml_is_a_clear_line() {
+    let mut t = TestEnv::new();
+    t.config(
+        "[profile keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n\
+         [profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = keys\n",
+    );
+    // The fake is no STS: it answers 404 with a JSON body.
+    let url = t.fake.url().to_string();
+    t.var("AWS_ENDPOINT_URL_STS", &url);
+    let run = t.run(["-p", "role", "--", "true"]);
+    run.code(77).error_line(&[
+        "profile `role`: STS refused AssumeRole of arn:aws:iam::123456789012:role/r",
+        "HTTP 404",
+    ]);
+}
