@@ -1,3 +1,9 @@
+_ssox_names() {
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -W "$(ssox profiles "$1" 2>/dev/null)" -- "$2"))
+    COMPREPLY=("${COMPREPLY[@]// /\\ }")
+}
+
 _ssox() {
     local i cur prev opts cmd
     COMPREPLY=()
@@ -66,11 +72,11 @@ _ssox() {
             fi
             case "${prev}" in
                 --profile)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 --region)
@@ -134,11 +140,11 @@ _ssox() {
             fi
             case "${prev}" in
                 --profile)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 *)
@@ -254,15 +260,15 @@ _ssox() {
             fi
             case "${prev}" in
                 --profile)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 --sso-session)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --sso-session-names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --sso-session-names "${cur}"
                     return 0
                     ;;
                 --login-timeout)
@@ -288,15 +294,15 @@ _ssox() {
             fi
             case "${prev}" in
                 --profile)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 --sso-session)
-                    COMPREPLY=($(compgen -W "$(ssox profiles --sso-session-names 2>/dev/null)" -- "${cur}"))
+                    _ssox_names --sso-session-names "${cur}"
                     return 0
                     ;;
                 *)

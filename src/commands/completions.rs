@@ -54,9 +54,20 @@ pub const SHELLS: [Shell; 5] = [
 
 const BASH_FILES: &str = "COMPREPLY=($(compgen -f \"${cur}\"))";
 
+/// Names one a line into COMPREPLY; a name with spaces (`[profile 'team prof']`) stays one
+/// word, with its spaces escaped as the command line needs them.
+const BASH_NAMES: &str = "_ssox_names() {
+    local IFS=$'\\n'
+    COMPREPLY=($(compgen -W \"$(ssox profiles \"$1\" 2>/dev/null)\" -- \"$2\"))
+    COMPREPLY=(\"${COMPREPLY[@]// /\\\\ }\")
+}
+
+";
+
 fn bash(text: &str) -> String {
     // In every `case "${prev}"` block, the profile options complete names, not files.
     let mut out = String::with_capacity(text.len() + 1024);
+    out.push_str(BASH_NAMES);
     let mut pending: Option<&str> = None;
     for line in text.split_inclusive('\n') {
         let t = line.trim();
@@ -70,7 +81,7 @@ fn bash(text: &str) -> String {
         {
             out.push_str(&line.replace(
                 BASH_FILES,
-                &format!("COMPREPLY=($(compgen -W \"$(ssox profiles {flag} 2>/dev/null)\" -- \"${{cur}}\"))"),
+                &format!("_ssox_names {flag} \"${{cur}}\""),
             ));
             pending = None;
             continue;

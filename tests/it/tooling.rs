@@ -27,6 +27,9 @@ role_arn = arn:aws:iam::123456789012:role/x
 [profile settings-only]
 region = eu-north-1
 
+[profile 'team prof']
+region = eu-west-1
+
 [profile mixed]
 sso_session = corp
 sso_start_url = https://corp.awsapps.com/start
@@ -95,7 +98,7 @@ fn profiles_lists_every_profile_with_its_kind_and_credential_state() {
     assert_eq!(dev["health"], "good");
     assert_eq!(
         t.run(["profiles", "--names"]).success().stdout,
-        "broken\ndev\nkeys\nlegacy\nmixed\nproc\nsettings-only\nwebid\nworkload\n"
+        "broken\ndev\nkeys\nlegacy\nmixed\nproc\nsettings-only\nteam prof\nwebid\nworkload\n"
     );
     assert_eq!(
         t.run(["profiles", "--sso-session-names"]).success().stdout,
@@ -244,15 +247,19 @@ fn bash_completes_profile_and_session_names_from_the_config() {
         "source {}/completions/ssox.bash
          COMP_WORDS=(ssox -p w); COMP_CWORD=2; _ssox ssox w -p; echo \"p: ${{COMPREPLY[*]}}\"
          COMP_WORDS=(ssox login --profile ''); COMP_CWORD=3; _ssox ssox '' --profile; echo \"login: ${{COMPREPLY[*]}}\"
-         COMP_WORDS=(ssox login --sso-session ''); COMP_CWORD=3; _ssox ssox '' --sso-session; echo \"session: ${{COMPREPLY[*]}}\"",
+         COMP_WORDS=(ssox login --sso-session ''); COMP_CWORD=3; _ssox ssox '' --sso-session; echo \"session: ${{COMPREPLY[*]}}\"
+         COMP_WORDS=(ssox -p te); COMP_CWORD=2; _ssox ssox te -p; echo \"spaced: ${{COMPREPLY[*]}}\"",
         env!("CARGO_MANIFEST_DIR")
     );
     let out = shell_run(&t, "bash", &script);
     assert!(out.contains("p: webid workload\n"), "{out}");
     assert!(
-        out.contains("login: broken dev keys legacy mixed proc settings-only webid workload\n"),
+        out.contains(
+            "login: broken dev keys legacy mixed proc settings-only team\\ prof webid workload\n"
+        ),
         "{out}"
     );
+    assert!(out.contains("spaced: team\\ prof\n"), "{out}");
     assert!(out.contains("session: corp\n"), "{out}");
 }
 
