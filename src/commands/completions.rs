@@ -79,10 +79,7 @@ fn bash(text: &str) -> String {
         if let Some(flag) = pending
             && t.starts_with(BASH_FILES)
         {
-            out.push_str(&line.replace(
-                BASH_FILES,
-                &format!("_ssox_names {flag} \"${{cur}}\""),
-            ));
+            out.push_str(&line.replace(BASH_FILES, &format!("_ssox_names {flag} \"${{cur}}\"")));
             pending = None;
             continue;
         }

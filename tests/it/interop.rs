@@ -54,3 +54,76 @@ fn botocore_reads_a_token_ssox_refreshed() {
         "botocore found it fresh and did not refresh"
     );
 }
+
+const NO_AWS_CLI: &str = "set SSOX_TEST_AWS_CLI, or run scripts/install-awscli2";
+
+#[test]
+fn the_aws_cli_and_ssox_share_one_login_refresh_and_credentials() {
+    let t = TestEnv::dev();
+    // ssox logs in (PKCE through the fake browser) with a token that lasts 10 minutes.
+    let mut t = t;
+    t.with_fake_browser();
+    t.fake.set_token_ttl(600);
+    t.run(["login", "-p", "dev"]).success();
+    t.fake.set_token_ttl(8 * 3600);
+    // The AWS CLI refreshes that token with ssox's refresh token and gets role credentials.
+    let Some(cli) = t.aws(&[
+        "configure",
+        "export-credentials",
+        "--profile",
+        "dev",
+        "--format",
+        "process",
+    ]) else {
+        return skipped("the AWS CLI v2", NO_AWS_CLI);
+    };
+    cli.success();
+    let from_cli: serde_json::Value = serde_json::from_str(&cli.stdout).unwrap();
+    assert_eq!(t.fake.count(Op::CreateToken), 2, "one login, one refresh");
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
+    // ssox uses the CLI's token and the role credentials it cached: no call at all.
+    let from_ssox: serde_json::Value =
+        serde_json::from_str(&t.run(["-p", "dev", "--json"]).success().stdout).unwrap();
+    assert_eq!(from_ssox["AccessKeyId"], from_cli["AccessKeyId"]);
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
+    assert_eq!(t.fake.count(Op::CreateToken), 2);
+    assert_eq!(
+        t.token_json("corp")["accessToken"],
+        t.fake.requests(Op::GetRoleCredentials)[0].headers["x-amz-sso_bearer_token"]
+    );
+}
+
+#[test]
+fn the_aws_cli_as_program_sees_the_sdk_region_order() {
+    let mut t = TestEnv::dev();
+    t.login_corp();
+    if aws_cli().is_none() {
+        return skipped("the AWS CLI v2", NO_AWS_CLI);
+    }
+    let cli = aws_cli().unwrap();
+    t.var("AWS_REGION", "eu-west-1");
+    let run = t.run([
+        "-p",
+        "dev",
+        "--",
+        cli.to_str().unwrap(),
+        "configure",
+        "list",
+    ]);
+    let out = &run.success().stdout;
+    let region = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("region"))
+        .unwrap();
+    assert!(region.contains("eu-west-1"), "{out}");
+    // The same as the AWS CLI itself with the profile.
+    let direct = t.aws(&["configure", "list", "--profile", "dev"]).unwrap();
+    let direct_region = direct
+        .success()
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("region"))
+        .unwrap()
+        .to_string();
+    assert!(direct_region.contains("eu-west-1"), "{direct_region}");
+}

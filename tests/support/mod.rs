@@ -8,6 +8,7 @@ pub mod proxy;
 
 use std::ffi::OsStr;
 use std::fs;
+use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -16,6 +17,44 @@ pub use fake_aws::{FakeAws, Op, now};
 pub use moto::moto_url;
 
 pub const SSOX: &str = env!("CARGO_BIN_EXE_ssox");
+
+/// Says in one line that a test did not run because `what` is missing, and returns; with
+/// SSOX_REQUIRE_PEERS set (CI sets it) a missing peer fails the test instead.
+#[track_caller]
+pub fn skipped(what: &str, install: &str) {
+    assert!(
+        std::env::var_os("SSOX_REQUIRE_PEERS").is_none(),
+        "{what} is missing ({install}); SSOX_REQUIRE_PEERS is set"
+    );
+    // Written to the stream itself: eprintln! would be captured with the passing test.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {what} is not installed ({install})"
+    );
+}
+
+/// Whether `program` runs here.
+pub fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The AWS CLI v2 to test against: `SSOX_TEST_AWS_CLI`, else an `aws` on PATH that is v2.
+pub fn aws_cli() -> Option<PathBuf> {
+    let candidate =
+        std::env::var_os("SSOX_TEST_AWS_CLI").map_or_else(|| PathBuf::from("aws"), PathBuf::from);
+    let out = Command::new(&candidate)
+        .arg("--version")
+        .env_remove("PYTHONPATH")
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&out.stdout);
+    version.starts_with("aws-cli/2.").then_some(candidate)
+}
 
 /// RFC 3339 `Z` for a Unix time (the test's own, independent of ssox's code).
 pub fn rfc3339(ts: i64) -> String {
@@ -225,6 +264,10 @@ impl TestEnv {
             .env_clear()
             .env("HOME", self.home())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env(
+                "PYTHONPATH",
+                std::env::var_os("PYTHONPATH").unwrap_or_default(),
+            )
             .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
             .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -236,6 +279,25 @@ impl TestEnv {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs the AWS CLI v2 in this HOME with the fake's endpoints (and this env's variables);
+    /// `None` where there is no AWS CLI v2 (see [`aws_cli`]).
+    pub fn aws(&self, args: &[&str]) -> Option<Run> {
+        let cli = aws_cli()?;
+        let mut c = Command::new(cli);
+        c.args(args)
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("AWS_PAGER", "")
+            .stdin(Stdio::null());
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        Some(Run::from(c.output().unwrap()))
     }
 
     /// Sets a variable for every command this env runs.
@@ -260,8 +322,13 @@ impl TestEnv {
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
             .env("SSOX_HTTP_TIMEOUT", "5")
             .env("BROWSER", "false")
-            // The helpers are Python; keep their bytecode out of the source tree.
+            // The helpers are Python; keep their bytecode out of the source tree, and let
+            // them find the peers scripts/test installed.
             .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env(
+                "PYTHONPATH",
+                std::env::var_os("PYTHONPATH").unwrap_or_default(),
+            )
             .stdin(Stdio::null());
         for (k, v) in &self.vars {
             c.env(k, v);
