@@ -26,10 +26,12 @@ pub fn moto_url() -> &'static str {
             let mut child = Command::new("sh")
                 .args([
                     "-c",
-                    // The shell reports moto's exit at once, rather than waiting on stdin.
-                    "python3 -m moto.server -H 127.0.0.1 -p 0 & pid=$!; \
-                     (wait $pid; echo \"moto exited with status $?\" >&2) & \
-                     cat >/dev/null; kill $pid",
+                    // The shell waits for moto and says when it ends (only this shell can
+                    // wait for it); a watcher kills it when our end of stdin closes. Fd 3,
+                    // because a background job's own stdin would be /dev/null.
+                    "exec 3<&0; python3 -m moto.server -H 127.0.0.1 -p 0 & pid=$!; \
+                     (cat <&3 >/dev/null; kill $pid 2>/dev/null) & \
+                     wait $pid; echo \"moto exited with status $?\" >&2",
                 ])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
