@@ -31,7 +31,23 @@ mod tests {
         ),
         (
             "AWS_REGION, AWS_DEFAULT_REGION",
-            "Set for PROGRAM from --region or the profile's region; left alone when neither exists. Also the STS region when the profile has none.",
+            "The region, after --region and before the profile's region (the SDKs' order), for PROGRAM and for ssox's own STS calls. Set for PROGRAM: both replaced with --region, else only a missing one filled in.",
+        ),
+        (
+            "HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY (also lower case)",
+            "The proxy for https and http calls (ALL_PROXY when the other is unset), and the hosts reached directly.",
+        ),
+        (
+            "AWS_CA_BUNDLE",
+            "A PEM file of CA certificates trusted besides the system roots (else the profile's ca_bundle).",
+        ),
+        (
+            "AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT",
+            "Select the FIPS and dual-stack endpoints (else use_fips_endpoint and use_dualstack_endpoint in the profile).",
+        ),
+        (
+            "AWS_DEFAULT_OUTPUT, AWS_ENDPOINT_URL_<SERVICE>, AWS_RETRY_MODE and the other SDK variables",
+            "Set for PROGRAM from the profile's settings (output, [services] endpoints, retry_mode, ...) unless already set; see README.",
         ),
         (
             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION",
