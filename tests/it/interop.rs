@@ -127,3 +127,30 @@ fn the_aws_cli_as_program_sees_the_sdk_region_order() {
         .to_string();
     assert!(direct_region.contains("eu-west-1"), "{direct_region}");
 }
+
+#[test]
+fn quoted_profile_and_session_names_work_with_ssox_and_botocore_alike() {
+    let t = TestEnv::new();
+    t.config(
+        "[profile 'team prof']\nsso_session = my corp\nsso_account_id = 111111111111\nsso_role_name = readOnly\n\
+         [sso-session \"my corp\"]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    // The token cache is named after the unquoted session name, as the AWS CLI names it.
+    let access = t.fake.issue_access_token(3600);
+    t.cache_token(
+        "my corp",
+        "https://corp.awsapps.com/start",
+        &access,
+        now() + 3600,
+    );
+    t.run(["-p", "team prof", "--", "true"]).success();
+    assert_eq!(
+        t.fake.requests(Op::GetRoleCredentials)[0].headers["x-amz-sso_bearer_token"],
+        access
+    );
+    assert_eq!(botocore_token(&t, "team prof"), access);
+    assert_eq!(
+        t.run(["profiles", "--names"]).success().stdout,
+        "team prof\n"
+    );
+}
