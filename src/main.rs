@@ -14,7 +14,9 @@ mod docs;
 mod env;
 mod error;
 mod fsutil;
+mod limits;
 mod lock;
+mod loopback;
 mod output;
 mod provider;
 mod pyjson;
@@ -30,6 +32,7 @@ use clap::Parser;
 use crate::cli::Command;
 
 fn main() {
+    limits::protect_secrets();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

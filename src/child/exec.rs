@@ -85,8 +85,10 @@ pub fn resolve(
     })
 }
 
-/// Replaces this process with `program`. Only returns on failure.
+/// Replaces this process with `program`, with the user's own core-file limit. Only returns
+/// on failure.
 pub fn exec(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
+    crate::limits::restore_core();
     let err = Command::new(&program.path)
         .arg0(&program.name)
         .args(&program.args)

@@ -2,14 +2,23 @@
 //! 127.0.0.1, so a long job's SDK fetches fresh credentials whenever it needs them, and
 //! supervise PROGRAM as a child: forward signals (`signals`: without doubling the ones the
 //! terminal already sent to the whole process group), and end with the child's exit status
-//! or die of the same signal. The server never starts a login; when one is needed it says so on
-//! stderr, answers 503, and picks up the new token as soon as it is in the cache.
+//! or die of the same signal.
+//!
+//! Requests are answered from memory: a renewer thread replaces the credentials in the
+//! background, ahead of their expiry (at the refresh window, or half-way through credentials
+//! that last less than twice that), so no request waits for an upstream call and a job whose
+//! credentials last 15 minutes costs one call per 15 minutes, however often its SDK asks. A
+//! renewal that fails while the current credentials are valid keeps serving them. Only a
+//! request that finds no valid credentials waits, for one renewal shared by every such
+//! request. The server never starts a login; when one is needed it says so once on stderr,
+//! answers 503, and picks up the new token as soon as it is in the cache. Connections are
+//! served concurrently with a deadline each (`loopback`), so another local user cannot
+//! stall PROGRAM's requests.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use nix::unistd::Pid;
@@ -18,26 +27,39 @@ use crate::child::exec::Program;
 use crate::child::signals::{self, Forwarder};
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
+use crate::loopback::{self, Head, Reply};
 use crate::provider::{self, Context, Plan};
 use crate::secret::Secret;
-use crate::timefmt;
-use crate::{notice, vlog};
+use crate::timefmt::{self, Timestamp};
+use crate::{limits, notice, vlog};
 
-/// Credentials are served while at least this long remains (botocore refreshes inside it).
+/// Credentials are renewed when this much is left (botocore refreshes inside it), or
+/// half-way through credentials that last less than twice this.
 const SERVE_WINDOW: i64 = 15 * 60;
+/// While a login is needed, the token cache is looked at this often (a file read, no call).
+const LOGIN_POLL: Duration = Duration::from_secs(2);
+/// Retries after other failures back off up to this.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub const PATH: &str = "/ssox/credentials";
 
-/// The listening endpoint, bound before PROGRAM starts.
+/// The listening endpoint, bound before PROGRAM starts, with the runtime that serves it.
 pub struct Endpoint {
-    listener: TcpListener,
+    runtime: tokio::runtime::Runtime,
+    listener: tokio::net::TcpListener,
     pub url: String,
     pub token: Secret,
 }
 
 impl Endpoint {
     pub fn bind() -> Result<Self, Error> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .map_err(|e| Error::new(Exit::Io, format!("cannot listen on 127.0.0.1: {e}")))?;
+        let runtime = crate::aws::runtime()?;
+        let listener = {
+            let _in_runtime = runtime.enter();
+            loopback::listen("127.0.0.1:0".parse().map_err(|_| {
+                Error::new(Exit::Internal, "cannot parse the loopback address")
+            })?)
+        }
+        .map_err(|e| Error::new(Exit::Io, format!("cannot listen on 127.0.0.1: {e}")))?;
         let port = listener
             .local_addr()
             .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?
@@ -46,6 +68,7 @@ impl Endpoint {
         getrandom::fill(&mut raw)
             .map_err(|e| Error::new(Exit::Internal, format!("no randomness from the OS: {e}")))?;
         Ok(Self {
+            runtime,
             listener,
             url: format!("http://127.0.0.1:{port}{PATH}"),
             token: Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)),
@@ -57,51 +80,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-struct Request {
-    method: String,
-    path: String,
-    authorization: Option<String>,
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let head = String::from_utf8_lossy(&buf);
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split_whitespace();
-    let method = first.next()?.to_string();
-    let target = first.next()?;
-    let path = target.split('?').next().unwrap_or(target).to_string();
-    let authorization = lines.find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case("authorization")
-            .then(|| v.trim().to_string())
-    });
-    Some(Request {
-        method,
-        path,
-        authorization,
-    })
-}
-
-fn respond(stream: &mut TcpStream, status: &str, body: &str) {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body.as_bytes());
-}
-
 fn error_body(code: &str, message: &str) -> String {
     serde_json::json!({ "Code": code, "Message": message }).to_string()
 }
@@ -111,109 +89,228 @@ pub fn credentials_body(c: &Credentials) -> String {
     serde_json::Value::Object(crate::output::json_fields(c, "Token")).to_string()
 }
 
-/// Serves requests until the process ends. `current` is what was fetched before PROGRAM
-/// started; it is renewed through the provider when it runs low.
-fn serve(
-    endpoint: &Endpoint,
-    ctx: &Context<'_>,
-    plan: &Plan<'_>,
-    mut current: Credentials,
-    login_hint: &str,
-) {
+fn json(status: &'static str, body: String) -> Reply {
+    Reply {
+        status,
+        content_type: "application/json",
+        body,
+    }
+}
+
+/// Why the current credentials could not be renewed.
+#[derive(Clone)]
+enum Trouble {
+    LoginNeeded,
+    Failed(String),
+}
+
+/// What is served, and how the last renewal went.
+struct State {
+    creds: Credentials,
+    fetched_at: Timestamp,
+    trouble: Option<Trouble>,
+    /// Failed renewals in a row, for the back-off.
+    failures: u32,
+    /// A request found no valid credentials and waits for a renewal.
+    kicked: bool,
+}
+
+fn valid(c: &Credentials, now: Timestamp) -> bool {
+    c.expiration.is_none_or(|e| e > now)
+}
+
+/// What the renewer says about a renewal, on stderr.
+enum Notice {
+    Recovered,
+    LoginNeeded(Error),
+    /// The first of a run of failures.
+    Failed(Error),
+}
+
+impl State {
+    /// Takes a renewal's result: new valid credentials replace the current ones; a failure
+    /// keeps them (they are served while they last) and is remembered for the back-off and
+    /// for the 503 a request gets once they have run out.
+    fn record(&mut self, result: Result<Credentials, Error>, now: Timestamp) -> Option<Notice> {
+        match result {
+            Ok(c) if valid(&c, now) => {
+                vlog!(
+                    "server: renewed credentials, valid until {}",
+                    c.expiration.map(timefmt::format_rfc3339).unwrap_or_default()
+                );
+                let was_login = matches!(self.trouble, Some(Trouble::LoginNeeded));
+                self.creds = c;
+                self.fetched_at = now;
+                self.trouble = None;
+                self.failures = 0;
+                was_login.then_some(Notice::Recovered)
+            }
+            Ok(_) => {
+                self.trouble = Some(Trouble::Failed(
+                    "the source gave credentials that had already expired".into(),
+                ));
+                self.failures += 1;
+                None
+            }
+            Err(e) if e.exit == Exit::NoPerm => {
+                self.trouble = Some(Trouble::LoginNeeded);
+                Some(Notice::LoginNeeded(e))
+            }
+            Err(e) => {
+                self.trouble = Some(Trouble::Failed(e.to_string()));
+                self.failures += 1;
+                (self.failures == 1).then_some(Notice::Failed(e))
+            }
+        }
+    }
+
+    /// When the renewer should next act, from now.
+    fn next_renewal(&self, window: i64, now: Timestamp) -> Option<Duration> {
+        let secs = |s: i64| Duration::from_secs(u64::try_from(s.max(0)).unwrap_or(0));
+        match &self.trouble {
+            Some(Trouble::LoginNeeded) => return Some(LOGIN_POLL),
+            Some(Trouble::Failed(_)) => {
+                let backoff = Duration::from_secs(1 << self.failures.min(5));
+                return Some(backoff.min(MAX_BACKOFF));
+            }
+            None => {}
+        }
+        let exp = self.creds.expiration?;
+        let lifetime = (exp - self.fetched_at).max(0);
+        let at = (exp - window.min(lifetime / 2)).max(self.fetched_at + 1);
+        Some(secs(at - now))
+    }
+}
+
+/// The shared state, the renewer's wake-up, and a watch for requests waiting on a renewal.
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+    renewed: tokio::sync::watch::Sender<u64>,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Renews in the background until the process ends.
+fn renew_forever(shared: &Shared, ctx: &Context<'_>, plan: &Plan<'_>, login_hint: &str) {
     let window = SERVE_WINDOW.max(ctx.fetch.min_ttl);
     let mut told_login = false;
-    for stream in endpoint.listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
-        let Some(req) = read_request(&mut stream) else {
-            continue;
-        };
-        if req.path != PATH {
-            respond(
-                &mut stream,
-                "404 Not Found",
-                &error_body("NotFound", "no such path"),
-            );
-            continue;
+    let mut generation = 0u64;
+    loop {
+        {
+            let mut st = shared.lock();
+            let started = Instant::now();
+            while !st.kicked {
+                let wait = st.next_renewal(window, timefmt::now());
+                let left = wait.map(|w| w.saturating_sub(started.elapsed()));
+                if left == Some(Duration::ZERO) {
+                    break;
+                }
+                st = match left {
+                    Some(d) => {
+                        shared
+                            .wake
+                            .wait_timeout(st, d)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
+                    }
+                    None => shared.wake.wait(st).unwrap_or_else(PoisonError::into_inner),
+                };
+            }
+            st.kicked = false;
         }
-        match &req.authorization {
-            None => {
-                respond(
-                    &mut stream,
-                    "401 Unauthorized",
-                    &error_body("Unauthorized", "missing Authorization"),
+        let result = provider::credentials(ctx, plan);
+        let mut st = shared.lock();
+        match st.record(result, timefmt::now()) {
+            Some(Notice::Recovered) => {
+                notice!("got a new SSO token; serving fresh credentials again");
+                told_login = false;
+            }
+            Some(Notice::LoginNeeded(e)) if !told_login => {
+                notice!(
+                    "{e}; ssox --server never logs in by itself: run `{login_hint}` in another terminal"
                 );
-                continue;
+                told_login = true;
             }
-            Some(a) if !constant_time_eq(a.as_bytes(), endpoint.token.expose().as_bytes()) => {
-                respond(
-                    &mut stream,
-                    "403 Forbidden",
-                    &error_body("Forbidden", "wrong Authorization"),
-                );
-                continue;
-            }
-            Some(_) => {}
+            Some(Notice::Failed(e)) => notice!("cannot renew the credentials: {e}"),
+            Some(Notice::LoginNeeded(_)) | None => {}
         }
-        if req.method != "GET" {
-            respond(
-                &mut stream,
-                "405 Method Not Allowed",
-                &error_body("MethodNotAllowed", "use GET"),
+        drop(st);
+        generation += 1;
+        shared.renewed.send_replace(generation);
+    }
+}
+
+/// One request, answered from memory when the credentials are valid.
+async fn answer(
+    head: Head,
+    shared: Arc<Shared>,
+    token: Arc<Secret>,
+    login_hint: Arc<str>,
+    wait_limit: Duration,
+) -> Reply {
+    if head.path() != PATH {
+        return json("404 Not Found", error_body("NotFound", "no such path"));
+    }
+    match head.header("authorization") {
+        None => {
+            return json(
+                "401 Unauthorized",
+                error_body("Unauthorized", "missing Authorization"),
             );
-            continue;
         }
-        let left = current.expiration.map_or(i64::MAX, |e| e - timefmt::now());
-        if left < window {
-            match provider::credentials(ctx, plan) {
-                Ok(c) => {
-                    vlog!(
-                        "server: renewed credentials, valid until {}",
-                        c.expiration
-                            .map(timefmt::format_rfc3339)
-                            .unwrap_or_default()
-                    );
-                    current = c;
-                    if told_login {
-                        notice!("got a new SSO token; serving fresh credentials again");
-                        told_login = false;
-                    }
-                }
-                Err(e) if e.exit == Exit::NoPerm => {
-                    if !told_login {
-                        notice!(
-                            "{e}; ssox --server never logs in by itself: run `{login_hint}` in another terminal"
-                        );
-                        told_login = true;
-                    }
-                    if current.expiration.is_none_or(|exp| exp <= timefmt::now()) {
-                        respond(
-                            &mut stream,
-                            "503 Service Unavailable",
-                            &error_body("LoginNeeded", &format!("run `{login_hint}`")),
-                        );
-                        continue;
-                    }
-                }
-                Err(e) => {
-                    notice!("cannot renew the credentials: {e}");
-                    if current.expiration.is_none_or(|exp| exp <= timefmt::now()) {
-                        respond(
-                            &mut stream,
-                            "503 Service Unavailable",
-                            &error_body("RenewFailed", &e.to_string()),
-                        );
-                        continue;
-                    }
-                }
-            }
+        Some(a) if !constant_time_eq(a.as_bytes(), token.expose().as_bytes()) => {
+            return json(
+                "403 Forbidden",
+                error_body("Forbidden", "wrong Authorization"),
+            );
         }
-        respond(&mut stream, "200 OK", &credentials_body(&current));
+        Some(_) => {}
+    }
+    if head.method != "GET" {
+        return json(
+            "405 Method Not Allowed",
+            error_body("MethodNotAllowed", "use GET"),
+        );
+    }
+    let mut renewed = shared.renewed.subscribe();
+    {
+        let mut st = shared.lock();
+        if valid(&st.creds, timefmt::now()) {
+            return json("200 OK", credentials_body(&st.creds));
+        }
+        // No valid credentials: ask for a renewal and wait for it, with every other such
+        // request.
+        st.kicked = true;
+        shared.wake.notify_one();
+    }
+    let _ = tokio::time::timeout(wait_limit, renewed.changed()).await;
+    let st = shared.lock();
+    if valid(&st.creds, timefmt::now()) {
+        return json("200 OK", credentials_body(&st.creds));
+    }
+    match &st.trouble {
+        Some(Trouble::LoginNeeded) => json(
+            "503 Service Unavailable",
+            error_body("LoginNeeded", &format!("run `{login_hint}`")),
+        ),
+        Some(Trouble::Failed(why)) => {
+            json("503 Service Unavailable", error_body("RenewFailed", why))
+        }
+        None => json(
+            "503 Service Unavailable",
+            error_body("RenewFailed", "the credentials are being renewed; try again"),
+        ),
     }
 }
 
 /// Runs PROGRAM under the endpoint and never returns: ssox exits as PROGRAM did.
 pub fn run(
-    endpoint: &Endpoint,
+    endpoint: Endpoint,
     ctx: &Context<'_>,
     plan: &Plan<'_>,
     first: Credentials,
@@ -225,12 +322,18 @@ pub fn run(
     // defaults in PROGRAM.
     let forwarder = Forwarder::install()
         .map_err(|e| Error::new(Exit::Internal, format!("cannot watch signals: {e}")))?;
+    limits::more_descriptors();
     let mut command = Command::new(&program.path);
     command
         .arg0(&program.name)
         .args(&program.args)
         .env_clear()
         .envs(env);
+    // SAFETY: the closure runs between fork and exec and only calls setrlimit and prctl,
+    // which are async-signal-safe; it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(limits::in_child_of_server);
+    }
     let mut child = command.spawn().map_err(|e| {
         Error::new(
             Exit::CannotExecute,
@@ -243,9 +346,43 @@ pub fn run(
         endpoint.url,
         program.path.display()
     );
+    let (renewed, _) = tokio::sync::watch::channel(0u64);
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            creds: first,
+            fetched_at: timefmt::now(),
+            trouble: None,
+            failures: 0,
+            kicked: false,
+        }),
+        wake: Condvar::new(),
+        renewed,
+    });
+    // A waiting request gives a renewal the time of one network call, and a little more.
+    let wait_limit = ctx.net()?.timeout() + Duration::from_secs(2);
+    let Endpoint {
+        runtime,
+        listener,
+        token,
+        ..
+    } = endpoint;
+    let token = Arc::new(token);
+    let hint: Arc<str> = Arc::from(login_hint);
+    let for_requests = shared.clone();
     std::thread::scope(|scope| {
         scope.spawn(move || forwarder.run(child_pid));
-        scope.spawn(move || serve(endpoint, ctx, plan, first, login_hint));
+        scope.spawn(|| renew_forever(&shared, ctx, plan, login_hint));
+        scope.spawn(move || {
+            runtime.block_on(loopback::serve(listener, move |head| {
+                answer(
+                    head,
+                    for_requests.clone(),
+                    token.clone(),
+                    hint.clone(),
+                    wait_limit,
+                )
+            }));
+        });
         let status = child.wait();
         let code = match status {
             Ok(s) => match (s.code(), s.signal()) {
@@ -276,5 +413,73 @@ mod tests {
         assert!(e.token.expose().len() >= 43);
         assert!(!e.token.expose().contains(['\n', '\r']));
         assert!(e.url.starts_with("http://127.0.0.1:"));
+    }
+
+    fn state(fetched_at: Timestamp, expires: Option<Timestamp>) -> State {
+        State {
+            creds: Credentials {
+                access_key_id: Secret::new("A"),
+                secret_access_key: Secret::new("S"),
+                session_token: None,
+                expiration: expires,
+                account_id: None,
+            },
+            fetched_at,
+            trouble: None,
+            failures: 0,
+            kicked: false,
+        }
+    }
+
+    #[test]
+    fn a_failed_renewal_keeps_serving_the_valid_credentials() {
+        let mut s = state(0, Some(900));
+        let failed = s.record(
+            Err(Error::new(Exit::Unavailable, "the SSO portal failed")),
+            500,
+        );
+        assert!(matches!(failed, Some(Notice::Failed(_))));
+        assert_eq!(s.creds.access_key_id.expose(), "A");
+        assert!(valid(&s.creds, 500));
+        // Only the first of a run of failures is told; the back-off grows.
+        let again = s.record(Err(Error::new(Exit::Unavailable, "again")), 510);
+        assert!(again.is_none());
+        assert_eq!(s.next_renewal(SERVE_WINDOW, 510), Some(Duration::from_secs(4)));
+        // A login is needed: said, and the next success says it recovered.
+        assert!(matches!(
+            s.record(Err(Error::new(Exit::NoPerm, "login")), 520),
+            Some(Notice::LoginNeeded(_))
+        ));
+        let fresh = Credentials {
+            access_key_id: Secret::new("B"),
+            expiration: Some(1500),
+            ..s.creds.clone()
+        };
+        assert!(matches!(s.record(Ok(fresh), 600), Some(Notice::Recovered)));
+        assert_eq!(s.creds.access_key_id.expose(), "B");
+        assert_eq!(s.fetched_at, 600);
+    }
+
+    #[test]
+    fn renewals_come_at_the_window_or_half_way_through_short_credentials() {
+        let w = SERVE_WINDOW;
+        // An hour: renewed with 15 minutes left.
+        assert_eq!(
+            state(0, Some(3600)).next_renewal(w, 0),
+            Some(Duration::from_mins(45))
+        );
+        // 15 minutes: once, half-way, not on every request.
+        assert_eq!(
+            state(0, Some(900)).next_renewal(w, 0),
+            Some(Duration::from_secs(450))
+        );
+        // Keys that never expire are never renewed.
+        assert_eq!(state(0, None).next_renewal(w, 0), None);
+        let mut s = state(0, Some(900));
+        s.trouble = Some(Trouble::LoginNeeded);
+        assert_eq!(s.next_renewal(w, 0), Some(LOGIN_POLL));
+        s.trouble = Some(Trouble::Failed("x".into()));
+        s.failures = 10;
+        assert_eq!(s.next_renewal(w, 0), Some(MAX_BACKOFF));
     }
 }

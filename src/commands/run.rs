@@ -84,7 +84,7 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
                 token: &endpoint.token,
             }),
         );
-        return serve(&settings, &ctx, &plan, creds, &endpoint, child, &program);
+        return serve(&settings, &ctx, &plan, creds, endpoint, child, &program);
     }
     let child = child_env::build(&common.env, &additions(Injected::Keys(&creds)));
     if is_shell {
@@ -112,7 +112,7 @@ fn serve(
     ctx: &Context<'_>,
     plan: &Plan<'_>,
     creds: Credentials,
-    endpoint: &server::Endpoint,
+    endpoint: server::Endpoint,
     child: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     program: &Program,
 ) -> Result<i32, Error> {

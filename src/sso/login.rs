@@ -5,21 +5,25 @@
 //! time left (on a terminal), ends at its deadline, and stops cleanly on Ctrl-C. All output
 //! goes to stderr.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::Digest;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind};
 use tokio::time::Instant;
 
 use crate::config::resolve::SsoProfile;
 use crate::env::Env;
 use crate::error::{Error, Exit};
+use crate::loopback::{self, Head, Reply};
 use crate::secret::Secret;
 use crate::settings::LoginOptions;
 use crate::sso::oidc::{Grant, NewToken, Oidc, OidcError};
@@ -302,7 +306,7 @@ async fn pkce(
     let opts = waits.opts;
     let deadline = waits.deadline;
     let port = opts.redirect_port.unwrap_or(0);
-    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+    let listener = loopback::listen(SocketAddr::from(([127, 0, 0, 1], port))).map_err(|e| {
         Error::new(
             Exit::Io,
             format!("cannot listen on 127.0.0.1:{port} for the login redirect: {e}"),
@@ -353,7 +357,7 @@ async fn pkce(
     }
     let mut spinner = Spinner::new("waiting for approval in the browser", deadline.into_std());
     let code = waits
-        .wait(accept_callback(&listener, &state), &mut spinner, deadline)
+        .wait(accept_callback(listener, state), &mut spinner, deadline)
         .await
         .map_err(|e| waits.error(&e))??;
     spinner.clear();
@@ -381,76 +385,63 @@ const FAILED_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><t
 <body style=\"font-family:sans-serif;margin:3em\"><h1>Login failed</h1>\
 <p>The login was not approved. Return to the terminal for details.</p></body></html>";
 
-async fn reply(sock: &mut TcpStream, status: &str, body: &str) {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = sock.write_all(head.as_bytes()).await;
-    let _ = sock.write_all(body.as_bytes()).await;
-    let _ = sock.shutdown().await;
-}
-
-/// Reads one request head (bounded in size and time).
-async fn read_head(sock: &mut TcpStream) -> Option<String> {
-    let mut buf = Vec::with_capacity(1024);
-    let read = async {
-        let mut chunk = [0u8; 1024];
-        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-            let n = sock.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        }
-        Some(())
-    };
-    tokio::time::timeout(Duration::from_secs(10), read)
-        .await
-        .ok()??;
-    Some(String::from_utf8_lossy(&buf).into_owned())
-}
-
-/// Serves the loopback redirect until a callback with our `state` brings a code.
-async fn accept_callback(listener: &TcpListener, state: &str) -> Result<Secret, Error> {
-    loop {
-        let Ok((mut sock, _)) = listener.accept().await else {
-            continue;
-        };
-        let Some(head) = read_head(&mut sock).await else {
-            continue;
-        };
-        let target = head.split_whitespace().nth(1).unwrap_or("");
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        if path != "/oauth/callback" {
-            reply(&mut sock, "404 Not Found", "not found").await;
-            continue;
-        }
-        let q: std::collections::HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect();
-        if q.get("state").map(String::as_str) != Some(state) {
-            // Not our login (or a forged request): refuse it and keep waiting for ours.
-            reply(&mut sock, "400 Bad Request", FAILED_PAGE).await;
-            notice!("ignored a login callback whose state did not match this login");
-            continue;
-        }
-        if let Some(err) = q.get("error") {
-            reply(&mut sock, "200 OK", FAILED_PAGE).await;
-            let desc = q
-                .get("error_description")
-                .map_or(String::new(), |d| format!(": {d}"));
-            return Err(Error::new(
-                Exit::NoPerm,
-                format!("login refused in the browser ({err}{desc})"),
-            ));
-        }
-        if let Some(code) = q.get("code").filter(|c| !c.is_empty()) {
-            reply(&mut sock, "200 OK", DONE_PAGE).await;
-            return Ok(Secret::new(code.clone()));
-        }
-        reply(&mut sock, "400 Bad Request", FAILED_PAGE).await;
+fn page(status: &'static str, body: &str) -> Reply {
+    Reply {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: body.to_string(),
     }
+}
+
+/// What a callback parameter may show on the terminal: no control characters (a forged
+/// callback could otherwise move the cursor or clear the screen), and not too much of it.
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
+/// Serves the loopback redirect, concurrently, until a callback with our `state` brings a
+/// code (or the browser's refusal). Callbacks with another state are refused and noted once.
+async fn accept_callback(listener: TcpListener, state: String) -> Result<Secret, Error> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Secret, Error>>(1);
+    let told = Arc::new(AtomicBool::new(false));
+    let server = tokio::spawn(loopback::serve(listener, move |head: Head| {
+        let (tx, told, state) = (tx.clone(), told.clone(), state.clone());
+        async move {
+            if head.path() != "/oauth/callback" {
+                return page("404 Not Found", "not found");
+            }
+            let q: HashMap<String, String> = form_urlencoded::parse(head.query().as_bytes())
+                .into_owned()
+                .collect();
+            if q.get("state") != Some(&state) {
+                // Not our login (or a forged request): refuse it and keep waiting for ours.
+                if !told.swap(true, Ordering::Relaxed) {
+                    notice!("ignored a login callback whose state did not match this login");
+                }
+                return page("400 Bad Request", FAILED_PAGE);
+            }
+            if let Some(err) = q.get("error") {
+                let desc = q
+                    .get("error_description")
+                    .map_or(String::new(), |d| format!(": {}", printable(d)));
+                let _ = tx.try_send(Err(Error::new(
+                    Exit::NoPerm,
+                    format!("login refused in the browser ({}{desc})", printable(err)),
+                )));
+                return page("200 OK", FAILED_PAGE);
+            }
+            match q.get("code").filter(|c| !c.is_empty()) {
+                Some(code) => {
+                    let _ = tx.try_send(Ok(Secret::new(code.clone())));
+                    page("200 OK", DONE_PAGE)
+                }
+                None => page("400 Bad Request", FAILED_PAGE),
+            }
+        }
+    }));
+    let result = rx.recv().await;
+    server.abort();
+    result.unwrap_or_else(|| Err(Error::new(Exit::Internal, "the login listener stopped")))
 }
 
 async fn device(

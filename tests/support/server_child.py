@@ -4,7 +4,12 @@ rotate   - botocore fetches through the container endpoint twice; prints what it
 probe    - raw requests with missing, wrong and right tokens, other methods and paths
 signal   - prints "ready", exits 42 when SIGTERM arrives
 ctrlc    - counts the SIGINTs a Ctrl-C on the terminal brings
-steps    - fetch, then one more fetch per line read from stdin; prints each status
+slowloris - one connection trickles a byte every 0.2 s and never finishes its request;
+           meanwhile a real fetch must succeed, and the server must close the trickling
+           connection at its deadline although bytes keep coming; prints both outcomes
+steps    - fetch; then for each line "until STATUS" read from stdin, fetch until the answer
+           has that status (for up to 30 s: the server renews on its own schedule); prints
+           each status it settles on
 """
 import json
 import os
@@ -74,7 +79,50 @@ elif mode == "ctrlc":
     os.write(1, b"ready\n")
     while True:
         signal.pause()
+elif mode == "slowloris":
+    import socket
+    import threading
+    import time
+    from urllib.parse import urlparse
+
+    u = urlparse(URL)
+    slow = socket.create_connection((u.hostname, u.port))
+    outcome = {}
+    started = threading.Event()
+
+    def trickle():
+        deadline = time.monotonic() + 30
+        try:
+            while time.monotonic() < deadline:
+                slow.sendall(b"G")
+                started.set()
+                slow.settimeout(0.2)
+                try:
+                    if slow.recv(1) == b"":
+                        outcome["slow"] = "closed by the server"
+                        return
+                except socket.timeout:
+                    pass
+        except OSError:
+            outcome["slow"] = "closed by the server"
+            return
+        outcome["slow"] = "still open after 30 s"
+
+    t = threading.Thread(target=trickle)
+    t.start()
+    started.wait()  # the slow request is under way before the real one
+    print("real:", fetch()[0], flush=True)
+    t.join()
+    print("slow:", outcome["slow"], flush=True)
 elif mode == "steps":
+    import time
+
     print("status:", fetch()[0], flush=True)
-    for _ in sys.stdin:
-        print("status:", fetch()[0], flush=True)
+    for line in sys.stdin:
+        want = int(line.split()[1])
+        deadline = time.monotonic() + 30
+        status = fetch()[0]
+        while status != want and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = fetch()[0]
+        print("status:", status, flush=True)

@@ -1,0 +1,216 @@
+//! A small HTTP/1.1 server for ssox's two listeners on 127.0.0.1 (the `--server` credentials
+//! endpoint and the login's redirect), made so that no other local user can stall them:
+//! connections are served concurrently, each request has one deadline for arriving whole,
+//! their number is capped, and the listen backlog is large. It reads a request's head only
+//! (both listeners take GET requests), answers, and closes the connection.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::Semaphore;
+
+/// How long a client has to send its whole request head.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(3);
+/// Connections served at once; more are closed at once (and can retry).
+pub const MAX_CONNECTIONS: usize = 512;
+/// Pending connections the kernel keeps for us (it caps this at its own maximum).
+const BACKLOG: u32 = 4096;
+/// The largest request head read.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// A request's first line and headers.
+#[derive(Debug)]
+pub struct Head {
+    pub method: String,
+    /// The path and query, as sent.
+    pub target: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Head {
+    /// The first header of this name (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or(&self.target)
+    }
+
+    /// The query string, without `?`.
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+
+    fn parse(raw: &[u8]) -> Option<Self> {
+        let text = String::from_utf8_lossy(raw);
+        let mut lines = text.split("\r\n");
+        let mut first = lines.next()?.split_whitespace();
+        let method = first.next()?.to_string();
+        let target = first.next()?.to_string();
+        let headers = lines
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                Some((k.trim().to_string(), v.trim().to_string()))
+            })
+            .collect();
+        Some(Self {
+            method,
+            target,
+            headers,
+        })
+    }
+}
+
+/// What to answer.
+pub struct Reply {
+    pub status: &'static str,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+/// Listens on `addr` with a large backlog. Needs a tokio runtime context.
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
+async fn read_head(sock: &mut TcpStream) -> Option<Head> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        if buf.len() > MAX_HEAD {
+            return None;
+        }
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Head::parse(&buf)
+}
+
+async fn write_reply(sock: &mut TcpStream, reply: &Reply) {
+    let head = format!(
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.status,
+        reply.content_type,
+        reply.body.len()
+    );
+    let write = async {
+        sock.write_all(head.as_bytes()).await?;
+        sock.write_all(reply.body.as_bytes()).await?;
+        sock.shutdown().await
+    };
+    let _ = tokio::time::timeout(REQUEST_DEADLINE, write).await;
+}
+
+/// Serves `listener` until the runtime ends: each connection in its own task, its request
+/// head within [`REQUEST_DEADLINE`], at most [`MAX_CONNECTIONS`] at once. `handle` makes
+/// the reply; it bounds its own waits.
+pub async fn serve<H, F>(listener: TcpListener, handle: H)
+where
+    H: Fn(Head) -> F + Send + Sync + 'static,
+    F: Future<Output = Reply> + Send + 'static,
+{
+    let handle = Arc::new(handle);
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok((mut sock, _)) = listener.accept().await else {
+            // Out of descriptors, say: pause instead of spinning, then go on.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            // Full: closing at once keeps the descriptors for the requests being served.
+            drop(sock);
+            continue;
+        };
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Ok(Some(head)) = tokio::time::timeout(REQUEST_DEADLINE, read_head(&mut sock)).await
+            {
+                let reply = handle(head).await;
+                write_reply(&mut sock, &reply).await;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_parse_into_path_query_and_headers() {
+        let h = Head::parse(
+            b"GET /oauth/callback?code=a&state=b HTTP/1.1\r\nHost: x\r\nauthorization: T\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(h.method, "GET");
+        assert_eq!(h.path(), "/oauth/callback");
+        assert_eq!(h.query(), "code=a&state=b");
+        assert_eq!(h.header("Authorization"), Some("T"));
+        assert!(Head::parse(b"\r\n\r\n").is_none());
+    }
+
+    async fn get(addr: SocketAddr, path: &str) -> String {
+        let mut sock = TcpStream::connect(addr).await.unwrap();
+        sock.write_all(format!("GET {path} HTTP/1.1\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        sock.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+
+    #[test]
+    fn requests_are_served_at_the_same_time() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let go = Arc::new(tokio::sync::Notify::new());
+            let handler_go = go.clone();
+            tokio::spawn(serve(listener, move |head: Head| {
+                let go = handler_go.clone();
+                async move {
+                    // `/wait` is answered only once `/go` has been served: one at a time,
+                    // this would never finish.
+                    if head.path() == "/wait" {
+                        go.notified().await;
+                    } else {
+                        go.notify_one();
+                    }
+                    Reply {
+                        status: "200 OK",
+                        content_type: "text/plain",
+                        body: head.path().to_string(),
+                    }
+                }
+            }));
+            // An idle connection, a waiting request, and the request that releases it.
+            let _idle = TcpStream::connect(addr).await.unwrap();
+            let waiting = tokio::spawn(get(addr, "/wait"));
+            let both = async { (get(addr, "/go").await, waiting.await.unwrap()) };
+            let (go, waited) = tokio::time::timeout(Duration::from_secs(30), both)
+                .await
+                .expect("served one at a time");
+            assert!(go.ends_with("/go") && waited.ends_with("/wait"));
+        });
+    }
+}
