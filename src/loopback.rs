@@ -139,7 +139,8 @@ where
         let handle = handle.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            if let Ok(Some(head)) = tokio::time::timeout(REQUEST_DEADLINE, read_head(&mut sock)).await
+            if let Ok(Some(head)) =
+                tokio::time::timeout(REQUEST_DEADLINE, read_head(&mut sock)).await
             {
                 let reply = handle(head).await;
                 write_reply(&mut sock, &reply).await;

@@ -55,9 +55,11 @@ impl Endpoint {
         let runtime = crate::aws::runtime()?;
         let listener = {
             let _in_runtime = runtime.enter();
-            loopback::listen("127.0.0.1:0".parse().map_err(|_| {
-                Error::new(Exit::Internal, "cannot parse the loopback address")
-            })?)
+            loopback::listen(
+                "127.0.0.1:0"
+                    .parse()
+                    .map_err(|_| Error::new(Exit::Internal, "cannot parse the loopback address"))?,
+            )
         }
         .map_err(|e| Error::new(Exit::Io, format!("cannot listen on 127.0.0.1: {e}")))?;
         let port = listener
@@ -136,7 +138,9 @@ impl State {
             Ok(c) if valid(&c, now) => {
                 vlog!(
                     "server: renewed credentials, valid until {}",
-                    c.expiration.map(timefmt::format_rfc3339).unwrap_or_default()
+                    c.expiration
+                        .map(timefmt::format_rfc3339)
+                        .unwrap_or_default()
                 );
                 let was_login = matches!(self.trouble, Some(Trouble::LoginNeeded));
                 self.creds = c;
@@ -303,7 +307,10 @@ async fn answer(
         }
         None => json(
             "503 Service Unavailable",
-            error_body("RenewFailed", "the credentials are being renewed; try again"),
+            error_body(
+                "RenewFailed",
+                "the credentials are being renewed; try again",
+            ),
         ),
     }
 }
@@ -444,7 +451,10 @@ mod tests {
         // Only the first of a run of failures is told; the back-off grows.
         let again = s.record(Err(Error::new(Exit::Unavailable, "again")), 510);
         assert!(again.is_none());
-        assert_eq!(s.next_renewal(SERVE_WINDOW, 510), Some(Duration::from_secs(4)));
+        assert_eq!(
+            s.next_renewal(SERVE_WINDOW, 510),
+            Some(Duration::from_secs(4))
+        );
         // A login is needed: said, and the next success says it recovered.
         assert!(matches!(
             s.record(Err(Error::new(Exit::NoPerm, "login")), 520),

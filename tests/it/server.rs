@@ -37,7 +37,10 @@ fn botocore_fetches_from_the_endpoint_and_short_credentials_cost_one_call() {
         .split(' ')
         .collect();
     assert!(keys[0].starts_with("ASIAFAKE"));
-    assert_eq!(keys[0], keys[1], "the second fetch was answered from memory");
+    assert_eq!(
+        keys[0], keys[1],
+        "the second fetch was answered from memory"
+    );
     assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
 }
 

@@ -195,18 +195,51 @@ fn pkce_login_goes_through_the_browser_and_caches_what_the_aws_cli_reads() {
 }
 
 #[test]
-fn a_forged_callback_is_refused_and_the_real_login_still_completes() {
+fn forged_callbacks_are_refused_once_noted_and_the_real_login_still_completes() {
     let mut t = TestEnv::dev();
-    t.with_fake_browser().var("FAKE_BROWSER_FORGE_FIRST", "1");
+    t.with_fake_browser().var("FAKE_BROWSER_FORGE_FIRST", "3");
     let run = t.run(["login", "--sso-session", "corp"]);
     run.success();
-    assert!(run.stderr.contains("state did not match"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("state did not match").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     assert!(
         t.browser_log().contains("forged: HTTP Error 400"),
         "{}",
         t.browser_log()
     );
     assert_eq!(t.fake.count(Op::CreateToken), 1);
+}
+
+#[test]
+fn idle_local_connections_do_not_delay_the_login_callback() {
+    let mut t = TestEnv::dev();
+    // Each would hold a one-at-a-time listener for its whole read timeout; together they
+    // would outlast the login timeout.
+    t.with_fake_browser().var("FAKE_BROWSER_IDLE", "4");
+    t.run(["login", "--sso-session", "corp", "--login-timeout", "6s"])
+        .success();
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
+}
+
+#[test]
+fn a_refusal_from_the_browser_is_printed_without_control_characters() {
+    let mut t = TestEnv::dev();
+    t.with_fake_browser();
+    t.fake
+        .deny_authorization_saying("\u{1b}]0;owned\u{7}not allowed\r\n\u{1b}[2Jtoday");
+    let run = t.run(["login", "-p", "dev"]);
+    run.code(77).final_error(&[
+        "login refused in the browser (access_denied: ]0;ownednot allowed[2Jtoday)",
+    ]);
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\u{7}', '\r']),
+        "{:?}",
+        run.stderr
+    );
 }
 
 #[test]

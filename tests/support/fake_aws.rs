@@ -91,7 +91,8 @@ struct State {
     /// Answers to give device-code polls before approval counts: "pending" or "slow_down".
     device_script: VecDeque<&'static str>,
     auto_approve_devices: bool,
-    deny_authorization: bool,
+    /// `/authorize` redirects back with `error=access_denied` and this description.
+    deny_authorization: Option<String>,
     hang: HashSet<Op>,
     role_ttl: i64,
     token_ttl: i64,
@@ -272,7 +273,12 @@ impl FakeAws {
 
     /// `/authorize` redirects back with `error=access_denied` (the user clicked Deny).
     pub fn deny_authorization(&self, on: bool) {
-        self.st().deny_authorization = on;
+        self.st().deny_authorization = on.then(|| "denied".to_string());
+    }
+
+    /// As `deny_authorization`, with this `error_description` (sent URL-encoded).
+    pub fn deny_authorization_saying(&self, description: &str) {
+        self.st().deny_authorization = Some(description.to_string());
     }
 
     pub fn auto_approve_devices(&self, on: bool) {
@@ -586,9 +592,19 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
             }
             let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
             let state = q.get("state").cloned().unwrap_or_default();
-            if st.deny_authorization {
+            if let Some(desc) = &st.deny_authorization {
+                let desc: String = desc
+                    .bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() {
+                            char::from(b).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect();
                 return Response::redirect(&format!(
-                    "{redirect_uri}?error=access_denied&error_description=denied&state={state}"
+                    "{redirect_uri}?error=access_denied&error_description={desc}&state={state}"
                 ));
             }
             st.serial += 1;

@@ -11,12 +11,22 @@ log = os.environ.get("FAKE_BROWSER_LOG")
 if log:
     with open(log, "a") as f:
         f.write(url + "\n")
-if os.environ.get("FAKE_BROWSER_FORGE_FIRST"):
-    # A forged callback with the wrong state must be refused without ending the login.
-    q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
-    if "redirect_uri" in q:
+q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+callback = q.get("redirect_uri", [None])[0]
+idle = []
+if callback and os.environ.get("FAKE_BROWSER_IDLE"):
+    # Other local programs holding connections to the callback open and silent, for the
+    # whole login.
+    import socket
+
+    parsed = urllib.parse.urlparse(callback)
+    for _ in range(int(os.environ["FAKE_BROWSER_IDLE"])):
+        idle.append(socket.create_connection((parsed.hostname, parsed.port)))
+if callback and os.environ.get("FAKE_BROWSER_FORGE_FIRST"):
+    # Forged callbacks with the wrong state must be refused without ending the login.
+    for _ in range(int(os.environ["FAKE_BROWSER_FORGE_FIRST"])):
         try:
-            urllib.request.urlopen(q["redirect_uri"][0] + "?code=forged&state=wrong", timeout=10).read()
+            urllib.request.urlopen(callback + "?code=forged&state=wrong", timeout=10).read()
         except Exception as e:  # 400 is expected
             with open(log or os.devnull, "a") as f:
                 f.write(f"forged: {e}\n")
