@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -37,8 +38,17 @@ pub enum ProcessError {
     },
     #[error("credential_process `{program}` exited with status {status}")]
     Failed { program: String, status: String },
-    #[error("credential_process `{program}` did not finish within {}s and was stopped", timeout.as_secs())]
-    Timeout { program: String, timeout: Duration },
+    #[error("{}", timeout_message(program, *timeout, *lingering))]
+    Timeout {
+        program: String,
+        timeout: Duration,
+        /// The process ended, but something it started kept its output open.
+        lingering: bool,
+    },
+    #[error(
+        "credential_process `{program}` printed more than 1 MiB; ssox reads credentials of at most that size, and stopped it"
+    )]
+    TooMuch { program: String },
     #[error("credential_process `{program}` printed {reason}")]
     BadOutput { program: String, reason: String },
     #[error(
@@ -54,7 +64,7 @@ impl ProcessError {
         let exit = match self {
             P::Split { .. } | P::Empty | P::Spawn { .. } | P::Loop { .. } => Exit::Config,
             P::Timeout { .. } => Exit::TempFail,
-            P::Failed { .. } | P::BadOutput { .. } => Exit::Unavailable,
+            P::Failed { .. } | P::BadOutput { .. } | P::TooMuch { .. } => Exit::Unavailable,
         };
         let err = Error::new(exit, format!("profile `{profile}`: {self}"));
         match self {
@@ -62,6 +72,20 @@ impl ProcessError {
             P::Timeout { .. } => err.hint("--process-timeout waits longer"),
             _ => err,
         }
+    }
+}
+
+fn timeout_message(program: &str, timeout: Duration, lingering: bool) -> String {
+    if lingering {
+        format!(
+            "credential_process `{program}` ended, but a process it started kept its output open past {}s; ssox stopped them all",
+            timeout.as_secs()
+        )
+    } else {
+        format!(
+            "credential_process `{program}` did not finish within {}s and was stopped",
+            timeout.as_secs()
+        )
     }
 }
 
@@ -174,36 +198,59 @@ pub fn run(
             program: program.clone(),
             source,
         })?;
+    let pid = i32::try_from(child.id())
+        .ok()
+        .map(nix::unistd::Pid::from_raw);
+    let stop = || {
+        if let Some(pid) = pid {
+            let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+    };
+    // The output, the exit and the deadline, whichever comes first: a process can exit while
+    // something it started keeps its output open.
+    let (tx, events) = mpsc::channel();
     let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
+    let out_tx = tx.clone();
+    std::thread::spawn(move || {
         let mut buf = Vec::new();
         if let Some(out) = stdout.as_mut() {
-            let _ = out.take(1 << 20).read_to_end(&mut buf);
+            let _ = out.take(OUTPUT_LIMIT + 1).read_to_end(&mut buf);
         }
-        buf
+        let _ = out_tx.send(Event::Output(buf));
+    });
+    std::thread::spawn(move || {
+        let _ = tx.send(Event::Exited(child.wait()));
     });
     let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                if let Ok(pid) = i32::try_from(child.id()) {
-                    let _ = nix::sys::signal::killpg(
-                        nix::unistd::Pid::from_raw(pid),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
-                let _ = child.kill();
-                let _ = child.wait();
+    let (mut output, mut status) = (None, None);
+    while output.is_none() || status.is_none() {
+        match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Event::Output(buf)) if buf.len() > usize::try_from(OUTPUT_LIMIT).unwrap_or(0) => {
+                stop();
+                return Err(ProcessError::TooMuch {
+                    program: program.clone(),
+                });
+            }
+            Ok(Event::Output(buf)) => output = Some(buf),
+            Ok(Event::Exited(s)) => {
+                status = Some(s.map_err(|source| ProcessError::Spawn {
+                    program: program.clone(),
+                    source,
+                })?);
+            }
+            Err(_) => {
+                stop();
                 return Err(ProcessError::Timeout {
                     program: program.clone(),
                     timeout,
+                    lingering: status.is_some(),
                 });
             }
         }
+    }
+    let (Some(stdout), Some(status)) = (output, status) else {
+        return Err(ProcessError::Empty);
     };
-    let stdout = reader.join().unwrap_or_default();
     if !status.success() {
         return Err(ProcessError::Failed {
             program: program.clone(),
@@ -213,6 +260,14 @@ pub fn run(
         });
     }
     parse(program, &stdout)
+}
+
+/// The most credential_process output ssox reads.
+const OUTPUT_LIMIT: u64 = 1 << 20;
+
+enum Event {
+    Output(Vec<u8>),
+    Exited(std::io::Result<std::process::ExitStatus>),
 }
 
 #[cfg(test)]

@@ -329,6 +329,61 @@ fn credential_process_failures_are_clear() {
 }
 
 #[test]
+fn a_process_that_leaves_a_child_holding_its_output_is_stopped_at_the_deadline() {
+    let t = process_env("");
+    let creds = t.write(
+        "creds.json",
+        r#"{"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "s"}"#,
+    );
+    let pidfile = t.path("lingering.pid");
+    let lingering = t.script(
+        "lingering",
+        &format!(
+            "#!/bin/sh\ncat {}\n(sleep 600 & echo $! > {})\nexit 0\n",
+            creds.display(),
+            pidfile.display()
+        ),
+    );
+    t.config(&format!(
+        "[profile proc]\ncredential_process = {}\n",
+        lingering.display()
+    ));
+    t.run(["-p", "proc", "--process-timeout", "1s", "--", "true"])
+        .code(75)
+        .error_line(&[
+            "ended, but a process it started kept its output open past 1s",
+            "--process-timeout",
+        ]);
+    // The process it left behind was stopped with it (gone, or a zombie nobody reaped yet).
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    let ps = std::process::Command::new("ps")
+        .args(["-o", "stat=", "-p", &pid])
+        .output()
+        .unwrap();
+    let state = String::from_utf8_lossy(&ps.stdout).trim().to_string();
+    assert!(
+        state.is_empty() || state.starts_with('Z'),
+        "sleep {pid} is {state}"
+    );
+}
+
+#[test]
+fn more_than_a_mebibyte_of_output_is_said_to_be_over_the_limit() {
+    let t = process_env("");
+    let big = t.script("big", "#!/bin/sh\nhead -c 2000000 /dev/zero | tr '\\0' x\n");
+    t.config(&format!(
+        "[profile proc]\ncredential_process = {}\n",
+        big.display()
+    ));
+    t.run(["-p", "proc", "--", "true"])
+        .code(69)
+        .error_line(&["printed more than 1 MiB"]);
+}
+
+#[test]
 fn a_credential_process_that_calls_ssox_for_its_own_profile_fails_instead_of_looping() {
     let t = process_env(&format!("{SSOX} -p proc --json"));
     let run = t.run(["-p", "proc", "--json"]);
