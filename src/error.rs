@@ -71,17 +71,34 @@ impl Error {
     }
 }
 
+/// The longest error line; anything past it is cut (a name from the command line or a file
+/// can be of any length).
+const MAX_LINE: usize = 2000;
+
 impl fmt::Display for Error {
     /// One line: the problem, then the fix.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let one_line = |s: &str| s.replace(['\n', '\r'], " ");
-        write!(f, "{}", one_line(&self.message))?;
+        let mut line = self.message.replace(['\n', '\r'], " ");
         if let Some(h) = &self.hint {
-            write!(f, "; {}", one_line(h))?;
+            line.push_str("; ");
+            line.push_str(&h.replace(['\n', '\r'], " "));
         }
-        Ok(())
+        f.write_str(&clip(&line, MAX_LINE))
     }
 }
+
+/// `s` cut to at most `max` characters, saying how much was left out: for names in messages.
+pub fn clip(s: &str, max: usize) -> String {
+    let count = s.chars().count();
+    if count <= max {
+        return s.to_string();
+    }
+    let kept: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}… ({} more characters)", count - kept.chars().count())
+}
+
+/// How long a name may be in a message before [`clip`] cuts it.
+pub const NAME_IN_MESSAGE: usize = 80;
 
 /// An error and its sources joined with `: `, deduplicated (the SDK repeats itself).
 pub fn source_chain(err: &(dyn std::error::Error + 'static)) -> String {
@@ -95,4 +112,19 @@ pub fn source_chain(err: &(dyn std::error::Error + 'static)) -> String {
         cur = e.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_and_lines_are_cut_saying_how_much() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("abcdefghij", 5), "abcd… (6 more characters)");
+        let e = Error::new(Exit::Config, "x".repeat(10_000)).hint("fix it");
+        let shown = e.to_string();
+        assert!(shown.chars().count() < MAX_LINE + 40, "{}", shown.len());
+        assert!(shown.ends_with("more characters)"));
+    }
 }

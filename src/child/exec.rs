@@ -10,7 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::{Error, Exit};
+use crate::error::{Error, Exit, NAME_IN_MESSAGE, clip};
 
 /// PROGRAM, found on PATH (or given as a path), ready to exec.
 #[derive(Debug, Clone)]
@@ -24,14 +24,20 @@ pub struct Program {
 fn not_found(name: &OsStr) -> Error {
     Error::new(
         Exit::NotFound,
-        format!("{}: command not found", name.to_string_lossy()),
+        format!(
+            "{}: command not found",
+            clip(&name.to_string_lossy(), NAME_IN_MESSAGE)
+        ),
     )
 }
 
 fn not_executable(name: &OsStr) -> Error {
     Error::new(
         Exit::CannotExecute,
-        format!("{}: permission denied", name.to_string_lossy()),
+        format!(
+            "{}: permission denied",
+            clip(&name.to_string_lossy(), NAME_IN_MESSAGE)
+        ),
     )
 }
 
@@ -95,7 +101,7 @@ pub fn exec(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
         .env_clear()
         .envs(env)
         .exec();
-    let name = program.name.to_string_lossy();
+    let name = clip(&program.name.to_string_lossy(), NAME_IN_MESSAGE);
     if err.kind() == std::io::ErrorKind::NotFound {
         not_found(&program.name)
     } else {

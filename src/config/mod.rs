@@ -267,14 +267,26 @@ impl ConfigSet {
         self.profiles.get(name)
     }
 
-    /// Existing profile names closest to `name` (for "did you mean"), best first.
+    /// Existing profile names closest to `name` (for "did you mean"), best first. Names are
+    /// compared only up to [`SIMILAR_UP_TO`] characters: a typo is short, and the edit
+    /// distance grows with the product of the two lengths.
     pub fn similar_profiles(&self, name: &str) -> Vec<&str> {
-        let lname = name.to_lowercase();
+        let short = |s: &str| -> String {
+            s.chars()
+                .take(SIMILAR_UP_TO)
+                .collect::<String>()
+                .to_lowercase()
+        };
+        if name.chars().count() > SIMILAR_UP_TO {
+            return Vec::new();
+        }
+        let lname = short(name);
         let mut scored: Vec<(usize, &str)> = self
             .profiles
             .keys()
+            .filter(|p| p.chars().count() <= SIMILAR_UP_TO)
             .filter_map(|p| {
-                let lp = p.to_lowercase();
+                let lp = short(p);
                 let d = strsim::levenshtein(&lname, &lp);
                 let close =
                     d <= 2.max(lname.len() / 3) || lp.contains(&lname) || lname.contains(&lp);
@@ -285,6 +297,9 @@ impl ConfigSet {
         scored.into_iter().take(3).map(|(_, p)| p).collect()
     }
 }
+
+/// How much of a name "did you mean" looks at.
+pub const SIMILAR_UP_TO: usize = 100;
 
 /// Reads both files, with failures phrased for the user: the file, the line, the fix.
 pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {

@@ -5,7 +5,7 @@
 
 use super::{ConfigSet, FilePaths, Origin, Section};
 use crate::env::Env;
-use crate::error::{Error, Exit};
+use crate::error::{Error, Exit, NAME_IN_MESSAGE, clip};
 use crate::secret::Secret;
 
 /// The credential source at the root of a chain.
@@ -490,6 +490,7 @@ pub fn explain(e: &ResolveError, set: &ConfigSet, env: &Env, paths: &FilePaths) 
     };
     match e {
         ResolveError::NoProfiles { name } => {
+            let name = clip(name, NAME_IN_MESSAGE);
             let missing = if set.found.is_empty() {
                 " (neither file exists)"
             } else {
@@ -505,9 +506,17 @@ pub fn explain(e: &ResolveError, set: &ConfigSet, env: &Env, paths: &FilePaths) 
         }
         ResolveError::ProfileNotFound { name } => {
             let near = set.similar_profiles(name);
-            let msg = format!("profile `{name}` not found in {files}");
+            let msg = format!(
+                "profile `{}` not found in {files}",
+                clip(name, NAME_IN_MESSAGE)
+            );
             if near.is_empty() {
-                let names: Vec<&str> = set.profiles.keys().map(String::as_str).take(8).collect();
+                let names: Vec<String> = set
+                    .profiles
+                    .keys()
+                    .take(8)
+                    .map(|n| clip(n, NAME_IN_MESSAGE))
+                    .collect();
                 let more = set.profiles.len().saturating_sub(names.len());
                 let more = if more > 0 {
                     format!(" and {more} more")
@@ -553,7 +562,11 @@ pub fn sso_target(
             let names: Vec<&str> = set.sso_sessions.keys().map(String::as_str).collect();
             return Err(Error::new(
                 Exit::Config,
-                format!("no [sso-session {name}] in {}", env.tilde(&paths.config)),
+                format!(
+                    "no [sso-session {}] in {}",
+                    clip(name, NAME_IN_MESSAGE),
+                    env.tilde(&paths.config)
+                ),
             )
             .hint(if names.is_empty() {
                 "add one with `aws configure sso-session`".to_string()

@@ -262,3 +262,22 @@ fn an_sts_answer_that_is_not_xml_is_a_clear_line() {
         "HTTP 404",
     ]);
 }
+
+#[test]
+fn a_huge_profile_name_gets_a_short_answer_quickly() {
+    let t = TestEnv::new();
+    let long: Vec<String> = (0..5).map(|i| format!("{i}{}", "p".repeat(2000))).collect();
+    t.config(
+        &long
+            .iter()
+            .map(|n| format!("[profile {n}]\nregion = x\n"))
+            .collect::<String>(),
+    );
+    let huge = "q".repeat(100_000);
+    let run = t.run(["-p", &huge, "--", "true"]);
+    run.code(78).error_line(&["not found", "more characters)"]);
+    assert!(run.stderr.len() < 2500, "{} bytes", run.stderr.len());
+    let run = t.run(["-p", "dev", "--", &huge]);
+    run.code(127).error_line(&["command not found"]);
+    assert!(run.stderr.len() < 300, "{} bytes", run.stderr.len());
+}
