@@ -30,6 +30,16 @@ Examples:
   ssox -p dev -v -- aws sts get-caller-identity
                                         show each step on stderr";
 
+/// A credentials-file section name: only what the config parser accepts as a profile name,
+/// so `-c` can never write a second header or a line botocore cannot read.
+fn section_name(s: &str) -> Result<String, String> {
+    if crate::config::parse::is_identifier(s) {
+        Ok(s.to_string())
+    } else {
+        Err("a profile name uses only letters, digits and _ - / . % @ : +".to_string())
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ssox",
@@ -142,7 +152,7 @@ pub struct RunArgs {
     pub pretty: bool,
 
     /// Write the credentials into section [NAME] of the shared credentials file
-    #[arg(short = 'c', long, value_name = "NAME", conflicts_with = "output")]
+    #[arg(short = 'c', long, value_name = "NAME", conflicts_with = "output", value_parser = section_name)]
     pub credentials_file_profile: Option<String>,
 
     /// With -c: overwrite a section that holds long-term keys

@@ -1,12 +1,63 @@
 //! Writing files the way every cache and credentials file must be written: a temporary file
 //! in the same directory, mode 0600 from the start, fsync, then rename over the target, so a
-//! crash or `kill -9` leaves the old file or the new one and never half of one. Directories
-//! we create are 0700.
+//! crash or `kill -9` leaves the old file or the new one and never half of one. A temporary
+//! file that a killed run left behind (it may hold secrets) is removed by the next write in
+//! that directory. Directories we create are 0700. A file rewritten by root for another
+//! user keeps that user as its owner.
 
 use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-use std::path::Path;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// How temporary files are named: `.ssox-XXXXXX.tmp`.
+const TMP_PREFIX: &str = ".ssox-";
+const TMP_SUFFIX: &str = ".tmp";
+/// A temporary file older than this was left by a run that died: a write takes milliseconds.
+const ABANDONED: Duration = Duration::from_secs(10);
+
+/// Where a chain of symlinks at `path` ends, whether or not that file exists yet.
+pub fn link_target(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    // As the kernel: give up on a loop after 40 links.
+    for _ in 0..40 {
+        let Ok(next) = fs::read_link(&current) else {
+            return current;
+        };
+        current = match current.parent() {
+            Some(dir) if next.is_relative() => dir.join(next),
+            _ => next,
+        };
+    }
+    current
+}
+
+/// Removes the temporary files of ours in `dir` that a killed run left behind.
+fn remove_abandoned(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        // DirEntry::metadata does not follow a symlink: only our own regular files go.
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > ABANDONED);
+        if meta.is_file() && meta.uid() == me && old {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
 
 /// Creates `dir` and its missing parents with mode 0700.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -25,20 +76,28 @@ pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: bool) -> io::Result
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     create_private_dir(dir)?;
-    let mode = if keep_mode {
-        fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o600)
-    } else {
-        0o600
+    remove_abandoned(dir);
+    let old = fs::metadata(path).ok();
+    let mode = match (&old, keep_mode) {
+        (Some(m), true) => m.permissions().mode() & 0o600,
+        _ => 0o600,
     };
     // tempfile creates the file 0600 with O_EXCL and removes it if we fail before persisting.
     let mut tmp = tempfile::Builder::new()
-        .prefix(".ssox-")
-        .suffix(".tmp")
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
         .tempfile_in(dir)?;
     tmp.write_all(contents)?;
     if mode != 0o600 {
         tmp.as_file()
             .set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    // Root editing another user's file: the file stays theirs.
+    if let Some(m) = &old
+        && nix::unistd::geteuid().is_root()
+        && m.uid() != 0
+    {
+        std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))?;
     }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -105,6 +164,40 @@ mod tests {
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
+        );
+    }
+
+    #[test]
+    fn abandoned_temporary_files_go_and_fresh_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".ssox-abandoned.tmp");
+        fs::write(&old, "secret").unwrap();
+        let hour_ago = SystemTime::now() - Duration::from_hours(1);
+        fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+        let fresh = dir.path().join(".ssox-inprogress.tmp");
+        fs::write(&fresh, "x").unwrap();
+        let other = dir.path().join("notes.tmp");
+        fs::write(&other, "x").unwrap();
+        write_atomic(&dir.path().join("f"), b"y", false).unwrap();
+        assert!(!old.exists());
+        assert!(fresh.exists() && other.exists());
+    }
+
+    #[test]
+    fn symlink_chains_are_followed_to_a_file_that_may_not_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("c"), dir.path().join("b")).unwrap();
+        assert_eq!(link_target(&a), dir.path().join("c"));
+        assert_eq!(
+            link_target(&dir.path().join("plain")),
+            dir.path().join("plain")
         );
     }
 

@@ -7,14 +7,17 @@
 //! goes on after a `kill -9` of ssox and its SDK reports the endpoint gone at its next
 //! refresh.
 
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 
-/// The user's soft core-file limit, for PROGRAM; `u64::MAX` until read.
-static CORE: AtomicU64 = AtomicU64::new(u64::MAX);
-/// The user's soft descriptor limit, for PROGRAM; `u64::MAX` until changed.
-static NOFILE: AtomicU64 = AtomicU64::new(u64::MAX);
+/// The user's soft core-file limit, for PROGRAM, once `CORE_SAVED` (unlimited is u64::MAX,
+/// so no value of it can mean "not read").
+static CORE: AtomicU64 = AtomicU64::new(0);
+static CORE_SAVED: AtomicBool = AtomicBool::new(false);
+/// The user's soft descriptor limit, for PROGRAM, once `NOFILE_SAVED`.
+static NOFILE: AtomicU64 = AtomicU64::new(0);
+static NOFILE_SAVED: AtomicBool = AtomicBool::new(false);
 /// ssox's pid, for PROGRAM to check that it has not already lost its parent.
 static PARENT: AtomicI32 = AtomicI32::new(0);
 
@@ -22,6 +25,7 @@ static PARENT: AtomicI32 = AtomicI32::new(0);
 pub fn protect_secrets() {
     if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_CORE) {
         CORE.store(soft, Ordering::Relaxed);
+        CORE_SAVED.store(true, Ordering::Relaxed);
         let _ = setrlimit(Resource::RLIMIT_CORE, 0, hard);
     }
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -31,10 +35,10 @@ pub fn protect_secrets() {
 /// The user's core-file limit again, for PROGRAM (exec keeps resource limits). Safe between
 /// fork and exec: one setrlimit, no allocation.
 pub fn restore_core() {
-    let soft = CORE.load(Ordering::Relaxed);
-    if soft != u64::MAX
+    if CORE_SAVED.load(Ordering::Relaxed)
         && let Ok((_, hard)) = getrlimit(Resource::RLIMIT_CORE)
     {
+        let soft = CORE.load(Ordering::Relaxed);
         let _ = setrlimit(Resource::RLIMIT_CORE, soft.min(hard), hard);
     }
 }
@@ -49,6 +53,7 @@ pub fn more_descriptors() {
         let want = hard.min(8192);
         if want > soft && setrlimit(Resource::RLIMIT_NOFILE, want, hard).is_ok() {
             NOFILE.store(soft, Ordering::Relaxed);
+            NOFILE_SAVED.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -57,11 +62,14 @@ pub fn more_descriptors() {
 /// SIGTERM when ssox dies. Only async-signal-safe calls.
 pub fn in_child_of_server() -> std::io::Result<()> {
     restore_core();
-    let nofile = NOFILE.load(Ordering::Relaxed);
-    if nofile != u64::MAX
+    if NOFILE_SAVED.load(Ordering::Relaxed)
         && let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
     {
-        let _ = setrlimit(Resource::RLIMIT_NOFILE, nofile, hard);
+        let _ = setrlimit(
+            Resource::RLIMIT_NOFILE,
+            NOFILE.load(Ordering::Relaxed),
+            hard,
+        );
     }
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {

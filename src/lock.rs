@@ -1,19 +1,36 @@
-//! Cross-process locks on a sidecar file (`<name>.lock` beside the file it guards), so that
-//! of many ssox processes started on the same stale token exactly one refreshes or logs in.
-//! The lock is `flock`-style: it dies with its holder, so a crashed process never blocks
-//! the others. The holder writes its PID and what it is doing into the file, which lets a
-//! waiter tell the user whom it is waiting for. Every wait has a deadline.
+//! Cross-process locks, so that of many ssox processes started at once exactly one refreshes
+//! a token, fetches a role's credentials or edits the credentials file, and the others use
+//! its result. A lock is an `flock` on a file: it dies with its holder, so a crashed process
+//! never blocks the others, and every wait has a deadline.
+//!
+//! All lock files live in one directory of ssox's own, `$XDG_CACHE_HOME/ssox/locks` (else
+//! `~/.cache/ssox/locks`, or `~/Library/Caches/ssox/locks` on macOS), mode 0700: not beside
+//! the files they guard, which may sit in a dotfiles repository behind a symlink. A lock file
+//! is named after a hash of what it guards, opened without following a symlink, never
+//! truncated, and never written: the holder describes itself in a `.holder` file beside it
+//! that it creates afresh (`O_EXCL`) and removes when it is done, which is how a waiter can
+//! say whom it is waiting for.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::{Read, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Held while alive; dropping it closes the file and releases the lock.
+use crate::env::Env;
+
+/// Held while alive; dropping it removes the holder note and releases the lock.
 #[derive(Debug)]
 pub struct LockGuard {
     _file: File,
+    holder: PathBuf,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        // The note goes first, while we still hold the lock that owns it.
+        let _ = std::fs::remove_file(&self.holder);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,11 +49,54 @@ pub enum LockError {
     },
 }
 
+/// ssox's own directory of lock files.
+pub fn dir(env: &Env) -> PathBuf {
+    if let Some(x) = env.get("XDG_CACHE_HOME").filter(|x| x.starts_with('/')) {
+        return PathBuf::from(x).join("ssox").join("locks");
+    }
+    let home = env.home_dir();
+    if cfg!(target_os = "macos") {
+        home.join("Library/Caches/ssox/locks")
+    } else {
+        home.join(".cache/ssox/locks")
+    }
+}
+
+/// The lock file for `what` (a path, or any key), of this `kind` (`token`, `role`, ...).
+pub fn path(env: &Env, kind: &str, what: &Path) -> PathBuf {
+    let hash = sha1_smol::Sha1::from(what.as_os_str().as_encoded_bytes()).hexdigest();
+    dir(env).join(format!("{kind}-{hash}.lock"))
+}
+
+fn holder_path(lock: &Path) -> PathBuf {
+    let mut p = lock.as_os_str().to_owned();
+    p.push(".holder");
+    PathBuf::from(p)
+}
+
+/// Opens a file that must be a regular file of ours: never through a symlink.
+fn open_nofollow(path: &Path, create: bool) -> std::io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(create)
+        .create(create)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() || kind.is_fifo() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
 /// Who holds the lock, as its holder described itself.
-fn holder(file: &mut File) -> String {
+fn holder(lock: &Path) -> String {
     let mut s = String::new();
-    let _ = file.rewind();
-    let _ = file.take(200).read_to_string(&mut s);
+    if let Ok(f) = open_nofollow(&holder_path(lock), false) {
+        let _ = f.take(200).read_to_string(&mut s);
+    }
     let s = s.trim();
     if s.is_empty() {
         "another ssox process".to_string()
@@ -53,31 +113,21 @@ pub fn acquire(
     deadline: Instant,
     mut on_wait: impl FnMut(&str),
 ) -> Result<LockGuard, LockError> {
-    if let Some(dir) = path.parent() {
-        crate::fsutil::create_private_dir(dir).map_err(|source| LockError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
     let io_err = |source| LockError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(io_err)?;
+    if let Some(dir) = path.parent() {
+        crate::fsutil::create_private_dir(dir).map_err(io_err)?;
+    }
+    let file = open_nofollow(path, true).map_err(io_err)?;
     let started = Instant::now();
     let mut told = false;
     loop {
         match file.try_lock() {
             Ok(()) => break,
             Err(TryLockError::WouldBlock) => {
-                let who = holder(&mut file);
+                let who = holder(path);
                 if !told {
                     on_wait(&who);
                     told = true;
@@ -94,12 +144,23 @@ pub fn acquire(
             Err(TryLockError::Error(e)) => return Err(io_err(e)),
         }
     }
-    // Best effort: a waiter that cannot read this still waits correctly.
-    let _ = file.set_len(0);
-    let _ = file.rewind();
-    let _ = write!(file, "ssox (pid {}) {doing}", std::process::id());
-    let _ = file.flush();
-    Ok(LockGuard { _file: file })
+    // A note left by a holder that crashed is ours to remove now; then a fresh one, made by
+    // us. Best effort: a waiter that cannot read it still waits correctly.
+    let holder = holder_path(path);
+    let _ = std::fs::remove_file(&holder);
+    if let Ok(mut note) = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&holder)
+    {
+        let _ = write!(note, "ssox (pid {}), which {doing}", std::process::id());
+    }
+    Ok(LockGuard {
+        _file: file,
+        holder,
+    })
 }
 
 #[cfg(test)]
@@ -110,7 +171,7 @@ mod tests {
     fn a_second_taker_waits_and_learns_who_holds_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.lock");
-        let first = acquire(&path, "refreshing", Instant::now(), |_| {}).unwrap();
+        let first = acquire(&path, "is refreshing", Instant::now(), |_| {}).unwrap();
         let mut seen = String::new();
         let err = acquire(
             &path,
@@ -122,11 +183,46 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            seen.contains("refreshing") && seen.contains("pid"),
+            seen.contains("is refreshing") && seen.contains("pid"),
             "{seen}"
         );
         assert!(matches!(err, LockError::Timeout { .. }));
         drop(first);
+        assert!(!holder_path(&path).exists(), "the note goes with the lock");
         acquire(&path, "second", Instant::now(), |_| {}).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_where_the_lock_goes_is_neither_followed_nor_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = dir.path().join("x.lock");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        assert!(matches!(
+            acquire(&path, "x", Instant::now(), |_| {}),
+            Err(LockError::Io { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
+
+    #[test]
+    fn lock_files_live_in_ssoxs_own_directory() {
+        let env = Env::from_pairs([("HOME", "/h")]);
+        let p = path(&env, "token", Path::new("/h/.aws/sso/cache/x.json"));
+        if cfg!(target_os = "macos") {
+            assert!(p.starts_with("/h/Library/Caches/ssox/locks"));
+        } else {
+            assert!(p.starts_with("/h/.cache/ssox/locks"));
+        }
+        assert!(
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("token-")
+        );
+        let env = Env::from_pairs([("HOME", "/h"), ("XDG_CACHE_HOME", "/xdg")]);
+        assert!(path(&env, "role", Path::new("/a")).starts_with("/xdg/ssox/locks"));
     }
 }

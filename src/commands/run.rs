@@ -148,7 +148,8 @@ fn write_credentials_file(
 ) -> Result<(), Error> {
     let common = &settings.common;
     let path = &common.paths.credentials;
-    let written = credentials_file::write(path, section, creds, settings.force).map_err(|e| match e {
+    let lock_path = crate::lock::path(&common.env, "credentials", path);
+    let written = credentials_file::write(path, &lock_path, section, creds, settings.force).map_err(|e| match e {
         WriteError::LongTermKeys { .. } => Error::new(Exit::Config, e.to_string())
             .hint(format!("choose another section with -c, or add --force if you really mean to replace [{section}]")),
         WriteError::NotText { .. } | WriteError::Io { .. } | WriteError::Lock(_) => Error::new(Exit::Io, e.to_string()),

@@ -316,7 +316,7 @@ pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
             Exit::Config,
             format!("{} line {line}: {message}", env.tilde(&path)),
         )
-        .hint("fix that line (the AWS CLI rejects it too)"),
+        .hint("fix that line"),
         LoadError::ByteOrderMark { path } => Error::new(
             Exit::Config,
             format!(

@@ -34,7 +34,13 @@ pub struct ParseError {
 }
 
 /// Parses one file. The message texts match the SDKs' (the conformance vectors check them).
+/// Lines may end in `\n`, `\r\n` or a lone `\r` (old Mac files), as Python reads them.
 pub fn parse(text: &str) -> Result<Vec<RawSection>, ParseError> {
+    let text: std::borrow::Cow<'_, str> = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n").into()
+    } else {
+        text.into()
+    };
     let mut sections: Vec<RawSection> = Vec::new();
     // Whether the last property line started a sub-property block (`s3 =` with no value).
     let mut in_property = false;
@@ -166,6 +172,14 @@ mod tests {
         let e = parse("[profile a]\nx = 1\n\n[profile b\n").unwrap_err();
         assert_eq!(e.line, 4);
         assert!(e.message.contains("must end with ']'"));
+    }
+
+    #[test]
+    fn old_mac_line_endings_read_as_python_reads_them() {
+        let s = parse("[profile a]\rregion = x\r\r[profile b]\r\nregion = y\r\n").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].properties[0].value, "x");
+        assert_eq!(s[1].properties[0].line, 5);
     }
 
     #[test]

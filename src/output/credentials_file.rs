@@ -176,15 +176,18 @@ pub struct Written {
     pub narrowed_from: Option<u32>,
 }
 
-/// Updates `section` of the credentials file at `path` atomically, under a lock.
+/// Updates `section` of the credentials file at `path` atomically, under the lock at
+/// `lock_path`.
 pub fn write(
     path: &Path,
+    lock_path: &Path,
     section: &str,
     creds: &Credentials,
     force: bool,
 ) -> Result<Written, WriteError> {
-    // Edit the file a symlink points to, not the symlink.
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // Edit the file a symlink points to, not the symlink, even when it does not exist yet
+    // (a dotfiles link made before the file).
+    let path = crate::fsutil::link_target(path);
     let io = |source| WriteError::Io {
         path: path.clone(),
         source,
@@ -192,9 +195,8 @@ pub fn write(
     if let Some(dir) = path.parent() {
         crate::fsutil::create_private_dir(dir).map_err(io)?;
     }
-    let lock_path = path.with_extension("ssox-lock");
     let _guard = crate::lock::acquire(
-        &lock_path,
+        lock_path,
         "is writing the credentials file",
         Instant::now() + Duration::from_secs(30),
         |_| {},

@@ -105,10 +105,46 @@ pub fn credentials(ctx: &Context<'_>, plan: &Plan<'_>) -> Result<Credentials, Er
         Some(found) => found,
         None => (0, base_credentials(ctx, plan, MIN_TTL)?),
     };
-    for hop in &plan.hops[start..] {
-        creds = sts::assume(ctx, hop, &creds)?;
+    for (i, hop) in plan.hops.iter().enumerate().skip(start) {
+        let need = if i == last { fetch.min_ttl } else { MIN_TTL };
+        creds = sts::assume(ctx, hop, &creds, need)?;
     }
     Ok(creds)
+}
+
+/// One fetch at a time per cache file, across processes: the first waits on the service,
+/// the others wait for it and then use what it cached (`make -j8` costs one call, not
+/// eight). The wait is as long as a login may take where one may start, else six calls.
+fn single_flight(ctx: &Context<'_>, cache: &Path) -> Result<crate::lock::LockGuard, Error> {
+    let wait = match ctx.policy {
+        LoginPolicy::Allowed(o) => o.timeout,
+        LoginPolicy::Never { .. } => crate::aws::call_timeout(ctx.env) * 6,
+    };
+    let path = crate::lock::path(ctx.env, "role", cache);
+    crate::lock::acquire(
+        &path,
+        "is fetching role credentials",
+        Instant::now() + wait,
+        |holder| {
+            if crate::term::interactive() {
+                crate::notice!("waiting for {holder}");
+            }
+        },
+    )
+    .map_err(|e| match e {
+        crate::lock::LockError::Timeout { .. } => Error::new(Exit::TempFail, e.to_string()),
+        crate::lock::LockError::Io { .. } => Error::new(Exit::Io, e.to_string()),
+    })
+}
+
+/// Under the fetch lock: what another process cached while we waited, unless `--refresh`.
+fn cached_meanwhile(ctx: &Context<'_>, path: &Path, need: i64) -> Option<Credentials> {
+    if ctx.fetch.refresh {
+        return None;
+    }
+    let c = cached_for(ctx, path, need)?;
+    vlog!("another process fetched them while we waited");
+    Some(c)
 }
 
 /// Cached credentials at `path` that last at least `need` seconds.
@@ -223,6 +259,12 @@ fn base_credentials(
         } => {
             if let Some(path) = cache
                 && let Some(c) = reuse(ctx, path, min_ttl)
+            {
+                return Ok(c);
+            }
+            let _flight = cache.map(|p| single_flight(ctx, p)).transpose()?;
+            if let Some(path) = cache
+                && let Some(c) = cached_meanwhile(ctx, path, min_ttl)
             {
                 return Ok(c);
             }

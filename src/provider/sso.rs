@@ -9,7 +9,7 @@ use std::time::Instant;
 use crate::config::resolve::SsoProfile;
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
-use crate::provider::{Context, ms, reuse, role_cache, save};
+use crate::provider::{Context, cached_meanwhile, ms, reuse, role_cache, save, single_flight};
 use crate::sso::portal::{Portal, PortalError};
 use crate::sso::session::Session;
 use crate::{timefmt, vlog};
@@ -38,6 +38,10 @@ pub fn credentials(
     };
     // The warm path: cached role credentials that last long enough.
     if let Some(c) = reuse(ctx, cache, min_ttl) {
+        return Ok(c);
+    }
+    let _flight = single_flight(ctx, cache)?;
+    if let Some(c) = cached_meanwhile(ctx, cache, min_ttl) {
         return Ok(c);
     }
     let net = ctx.net()?;

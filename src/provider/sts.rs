@@ -12,7 +12,7 @@ use crate::config::endpoints::Service;
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
 use crate::provider::plan::{Hop, default_session_name};
-use crate::provider::{Context, ms, role_cache, save};
+use crate::provider::{Context, cached_meanwhile, ms, role_cache, save, single_flight};
 use crate::secret::Secret;
 use crate::{timefmt, vlog};
 
@@ -64,12 +64,18 @@ impl StsError {
     }
 }
 
-/// One AssumeRole hop, signed with the credentials of the hop before it; cached.
+/// One AssumeRole hop, signed with the credentials of the hop before it; cached, one fetch
+/// at a time across processes (`need`: how long cached credentials must still last).
 pub fn assume(
     ctx: &Context<'_>,
     hop: &Hop<'_>,
     source: &Credentials,
+    need: i64,
 ) -> Result<Credentials, Error> {
+    let _flight = single_flight(ctx, &hop.cache)?;
+    if let Some(c) = cached_meanwhile(ctx, &hop.cache, need) {
+        return Ok(c);
+    }
     let role = hop.role;
     let code = match &role.mfa_serial {
         Some(serial) => Some(mfa_code(ctx, &role.profile, serial)?),

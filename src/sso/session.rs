@@ -88,16 +88,13 @@ impl Session<'_> {
             LoginPolicy::Never { .. } => self.net.timeout() * 6,
         };
         let what = format!("is refreshing or logging in for {}", self.sso.describe());
-        let _guard = lock::acquire(
-            &token_cache::lock_path(&path),
-            &what,
-            Instant::now() + wait,
-            |holder| {
-                if term::interactive() {
-                    notice!("waiting for {holder}");
-                }
-            },
-        )
+        let lock_path = lock::path(self.env, "token", &path);
+        vlog!("waiting for the lock {}", self.env.tilde(&lock_path));
+        let _guard = lock::acquire(&lock_path, &what, Instant::now() + wait, |holder| {
+            if term::interactive() {
+                notice!("waiting for {holder}");
+            }
+        })
         .map_err(|e| match e {
             lock::LockError::Timeout { .. } => Error::new(Exit::TempFail, e.to_string()),
             lock::LockError::Io { .. } => Error::new(Exit::Io, e.to_string()),
@@ -122,6 +119,15 @@ impl Session<'_> {
                 Ok(new) => Ok(new),
                 Err(e) => {
                     vlog!("refresh failed: {e}");
+                    // Another program (the AWS CLI takes no lock of ours) may just have used
+                    // the same refresh token: then its new token is in the cache now.
+                    if let Some(newer) = self.read()?
+                        && newer.access_token != t.access_token
+                        && self.state(Some(&newer), rejected).action() == TokenAction::Use
+                    {
+                        vlog!("another program refreshed the SSO token meanwhile; using its token");
+                        return Ok(newer);
+                    }
                     if state.still_valid() {
                         vlog!(
                             "using the SSO token for its last {}",
@@ -232,7 +238,7 @@ impl Session<'_> {
     ) -> Result<CachedToken, Error> {
         let what = format!("is logging in for {}", self.sso.describe());
         let _guard = lock::acquire(
-            &token_cache::lock_path(&self.token_path()),
+            &lock::path(self.env, "token", &self.token_path()),
             &what,
             Instant::now() + opts.timeout,
             |holder| {

@@ -80,11 +80,6 @@ pub fn write(path: &Path, token: &CachedToken) -> std::io::Result<()> {
     crate::fsutil::write_atomic(path, &bytes, false).map(drop)
 }
 
-/// The sidecar lock that serialises refreshes and logins of one token.
-pub fn lock_path(token_path: &Path) -> PathBuf {
-    token_path.with_extension("lock")
-}
-
 /// A cached client registration, in the file and format `aws sso login` uses.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -145,6 +145,35 @@ fn two_hops_use_the_session_name_and_a_warm_run_reuses_the_cache() {
 }
 
 #[test]
+fn parallel_runs_of_a_chain_assume_each_role_once() {
+    let t = chain_env();
+    t.login_corp();
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            t.cmd(["-p", "deeper", "--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut keys = std::collections::BTreeSet::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        keys.insert(json["AccessKeyId"].as_str().unwrap().to_string());
+    }
+    // Every AssumeRole gives new keys: one set of keys means one call per hop.
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
+}
+
+#[test]
 fn static_keys_then_role() {
     let t = chain_env();
     let run = caller_arn(&t, "static-role");

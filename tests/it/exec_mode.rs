@@ -364,3 +364,34 @@ fn the_profiles_other_settings_reach_the_program_as_variables() {
     );
     assert!(!out.contains("AWS_DEFAULT_OUTPUT"), "{out}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_program_gets_the_users_core_limit_back() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    use std::os::unix::process::CommandExt;
+    let t = TestEnv::dev();
+    t.login_corp();
+    let (_, hard) = getrlimit(Resource::RLIMIT_CORE).unwrap();
+    let mut cmd = t.cmd([
+        "-p",
+        "dev",
+        "--",
+        "python3",
+        "-c",
+        "import resource; print(resource.getrlimit(resource.RLIMIT_CORE)[0])",
+    ]);
+    // SAFETY (test): setrlimit only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            setrlimit(Resource::RLIMIT_CORE, hard, hard).map_err(std::io::Error::from)
+        });
+    }
+    let run = Run::from(cmd.output().unwrap());
+    let want = if hard == nix::sys::resource::RLIM_INFINITY {
+        "-1".to_string()
+    } else {
+        hard.to_string()
+    };
+    assert_eq!(run.success().stdout.trim(), want);
+}

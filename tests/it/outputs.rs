@@ -353,3 +353,99 @@ fn a_corrupt_cache_entry_is_ignored_and_replaced() {
         serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(entry["ProviderType"], "sso");
 }
+
+#[test]
+fn symlinks_where_lock_files_used_to_be_are_left_alone() {
+    let t = TestEnv::dev();
+    t.cache_refreshable_corp(60);
+    let victim = t.write("victim", "precious");
+    let creds = t.credentials("[other]\nx = 1\n");
+    // Where ssox used to put its locks, and truncate them.
+    std::os::unix::fs::symlink(&victim, t.token_path("corp").with_extension("lock")).unwrap();
+    std::os::unix::fs::symlink(&victim, creds.with_extension("ssox-lock")).unwrap();
+    t.run(["-p", "dev", "-c", "dev"]).success();
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn a_symlink_planted_where_ssox_keeps_a_lock_is_refused() {
+    let t = TestEnv::dev();
+    t.cache_refreshable_corp(60);
+    let victim = t.write("victim", "precious");
+    let lock = t.lock_path("token", &t.token_path("corp"));
+    fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&victim, &lock).unwrap();
+    t.run(["-p", "dev", "--", "true"])
+        .code(74)
+        .error_line(&["cannot open the lock file", "token-"]);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn a_credentials_file_linked_into_dotfiles_gets_no_lock_files_beside_it() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    let dotfiles = t.path("dotfiles");
+    fs::create_dir_all(&dotfiles).unwrap();
+    fs::create_dir_all(t.path(".aws")).unwrap();
+    // A dangling link, made before the file: written through, the link kept.
+    std::os::unix::fs::symlink(dotfiles.join("credentials"), t.path(".aws/credentials")).unwrap();
+    t.run(["-p", "dev", "-c", "dev"]).success();
+    t.run(["-p", "dev", "-c", "dev"]).success();
+    assert!(
+        fs::symlink_metadata(t.path(".aws/credentials"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let names: Vec<String> = fs::read_dir(&dotfiles)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["credentials"]);
+    assert!(
+        fs::read_to_string(dotfiles.join("credentials"))
+            .unwrap()
+            .starts_with("[dev]\naws_access_key_id = ASIAFAKE")
+    );
+}
+
+#[test]
+fn a_section_name_that_is_not_a_profile_name_is_a_usage_error() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    let path =
+        t.credentials("[default]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = k\n");
+    let run = t.run(["-p", "dev", "-c", "x]\n[default"]);
+    run.code(2);
+    assert!(run.stderr.contains("profile name"), "{}", run.stderr);
+    assert!(fs::read_to_string(&path).unwrap().contains("AKIAKEEP"));
+    assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn root_rewriting_another_users_credentials_file_keeps_it_theirs() {
+    if !nix::unistd::geteuid().is_root() {
+        return skipped(
+            "root",
+            "this test changes a file's owner; run it as root (CI does)",
+        );
+    }
+    use std::os::unix::fs::MetadataExt;
+    let t = TestEnv::dev();
+    t.login_corp();
+    let path = t.credentials("[other]\nx = 1\n");
+    std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    t.run(["-p", "dev", "-c", "dev"]).success();
+    let meta = fs::metadata(&path).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    assert!(fs::read_to_string(&path).unwrap().contains("[dev]"));
+}
+
+#[test]
+fn a_config_file_with_old_mac_line_endings_is_read() {
+    let t = TestEnv::new();
+    t.config(&DEV_CONFIG.replace('\n', "\r"));
+    t.login_corp();
+    t.run(["-p", "dev", "--", "true"]).success();
+}

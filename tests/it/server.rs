@@ -187,3 +187,85 @@ fn a_trickling_connection_neither_holds_up_the_program_nor_stays_open() {
         run.stdout
     );
 }
+
+/// The soft core-file limit in a /proc/PID/limits text.
+#[cfg(target_os = "linux")]
+fn core_limit(limits: &str) -> String {
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap()
+        .split_whitespace()
+        .nth(4)
+        .unwrap()
+        .to_string()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ssox_holds_secrets_without_a_core_limit_and_program_keeps_the_users() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    use std::os::unix::process::CommandExt;
+    let t = TestEnv::dev();
+    t.login_corp();
+    let (_, hard) = getrlimit(Resource::RLIMIT_CORE).unwrap();
+    let script = "import os; print(open('/proc/%d/limits' % os.getppid()).read()); print('=='); print(open('/proc/self/limits').read())";
+    let mut cmd = t.cmd(["-p", "dev", "--server", "--", "python3", "-c", script]);
+    // SAFETY (test): setrlimit only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            setrlimit(Resource::RLIMIT_CORE, hard, hard).map_err(std::io::Error::from)
+        });
+    }
+    let run = Run::from(cmd.output().unwrap());
+    run.success();
+    let (ssox, program) = run.stdout.split_once("==").unwrap();
+    assert_eq!(core_limit(ssox), "0", "{ssox}");
+    let users = if hard == nix::sys::resource::RLIM_INFINITY {
+        "unlimited".to_string()
+    } else {
+        hard.to_string()
+    };
+    assert_eq!(core_limit(program), users, "{program}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn program_gets_sigterm_when_ssox_is_killed() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    let mut ssox = t
+        .cmd([
+            "-p",
+            "dev",
+            "--server",
+            "--",
+            "sh",
+            "-c",
+            "echo $$; exec sleep 600",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(ssox.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let pid = line.trim().to_string();
+    ssox.kill().unwrap(); // SIGKILL: ssox can do nothing about it
+    ssox.wait().unwrap();
+    // PROGRAM ends: gone, or a zombie that no one has reaped yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = state.rsplit(')').next().unwrap_or("").trim().chars().next();
+        if matches!(state, None | Some('Z')) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "PROGRAM {pid} still runs"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -402,8 +402,8 @@ fn eight_parallel_runs_on_a_stale_token_refresh_it_exactly_once() {
         );
     }
     assert_eq!(t.fake.count(Op::CreateToken), 1);
-    // A run that starts after another cached role credentials uses them instead.
-    assert!((1..=8).contains(&t.fake.count(Op::GetRoleCredentials)));
+    // One fetch of the role's credentials too: the others wait for it and use its cache.
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
     let tok = t.token_json("corp");
     for r in t.fake.requests(Op::GetRoleCredentials) {
         assert_eq!(
@@ -411,6 +411,50 @@ fn eight_parallel_runs_on_a_stale_token_refresh_it_exactly_once() {
             tok["accessToken"].as_str().unwrap()
         );
     }
+}
+
+#[test]
+fn fifty_parallel_cold_runs_fetch_the_role_credentials_once() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    let children: Vec<_> = (0..50)
+        .map(|_| {
+            t.cmd(["-p", "dev", "--", "true"])
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
+}
+
+#[test]
+fn a_token_with_a_control_character_counts_as_no_token() {
+    let t = TestEnv::dev();
+    for bad in ["tok\u{0}en", "tok\nen"] {
+        let json = serde_json::json!({
+            "startUrl": "https://corp.awsapps.com/start",
+            "region": "us-east-1",
+            "accessToken": bad,
+            "expiresAt": rfc3339(now() + 3600),
+        });
+        t.write(
+            &format!(".aws/sso/cache/{}.json", sha1_hex("corp")),
+            &json.to_string(),
+        );
+        t.run(["-p", "dev", "--", "true"])
+            .code(77)
+            .error_line(&["login needed", "no cached SSO token"]);
+    }
+    assert_eq!(t.fake.total_requests(), 0);
 }
 
 #[test]
@@ -458,10 +502,31 @@ fn logout_of_one_profile_leaves_the_other_sessions() {
 }
 
 #[test]
+fn a_refresh_lost_to_another_program_uses_the_winners_token_instead_of_a_login() {
+    let t = TestEnv::dev();
+    t.cache_refreshable_corp(60);
+    // The AWS CLI refreshes with the same refresh token a moment earlier and writes its token.
+    let winner = t.fake.issue_access_token(8 * 3600);
+    let mut doc = t.token_json("corp");
+    doc["accessToken"] = winner.clone().into();
+    doc["expiresAt"] = rfc3339(now() + 8 * 3600).into();
+    t.fake
+        .lose_next_refresh_race(t.token_path("corp"), doc.to_string());
+    // No terminal: without the re-read this would be exit 77, login needed.
+    t.run(["-p", "dev", "--", "true"]).success();
+    assert_eq!(t.fake.count(Op::CreateToken), 1);
+    assert_eq!(
+        t.fake.requests(Op::GetRoleCredentials)[0].headers["x-amz-sso_bearer_token"],
+        winner
+    );
+}
+
+#[test]
 fn a_crashed_lock_holder_never_blocks_the_others() {
     let t = TestEnv::dev();
     t.cache_refreshable_corp(60);
-    let lock = t.token_path("corp").with_extension("lock");
+    let lock = t.lock_path("token", &t.token_path("corp"));
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
     let mut holder = std::process::Command::new("python3")
         .args([
             "-c",
@@ -479,8 +544,16 @@ fn a_crashed_lock_holder_never_blocks_the_others() {
     assert_eq!(line.trim(), "locked");
     holder.kill().unwrap(); // SIGKILL: no cleanup of any kind
     holder.wait().unwrap();
-    t.run(["-p", "dev", "--", "true"]).success();
+    let run = t.run(["-p", "dev", "-v", "--", "true"]);
+    run.success();
     assert_eq!(t.fake.count(Op::CreateToken), 1);
+    // The lock the holder took is the one ssox uses.
+    let shown = lock.strip_prefix(t.home()).unwrap();
+    assert!(
+        run.stderr.contains(&format!("~/{}", shown.display())),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -99,6 +99,9 @@ struct State {
     device_ttl: i64,
     device_interval: i64,
     rotate_refresh: bool,
+    /// Another program wins the next refresh race: it writes this token file, and the
+    /// refresh ssox asked for fails as if its refresh token had just been used.
+    refresh_race: Option<(std::path::PathBuf, String)>,
     serial: u64,
 }
 
@@ -232,6 +235,12 @@ impl FakeAws {
             },
         );
         (id, secret)
+    }
+
+    /// The next refresh loses a race: `contents` lands at `path` first, and the refresh
+    /// is refused with invalid_grant.
+    pub fn lose_next_refresh_race(&self, path: std::path::PathBuf, contents: String) {
+        self.st().refresh_race = Some((path, contents));
     }
 
     pub fn revoke_access_token(&self, token: &str) {
@@ -691,6 +700,10 @@ fn create_token(st: &mut State, body: &Value) -> Response {
             Response::json(200, new_token(st, true))
         }
         "refresh_token" => {
+            if let Some((path, contents)) = st.refresh_race.take() {
+                std::fs::write(path, contents).unwrap();
+                return Response::error(400, "InvalidGrantException", "Refresh token already used");
+            }
             let rt = s(body, "refreshToken").to_string();
             if !st.refresh_tokens.contains(&rt) {
                 return Response::error(400, "InvalidGrantException", "Invalid refresh token");

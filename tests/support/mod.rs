@@ -201,6 +201,19 @@ impl TestEnv {
         (access, refresh)
     }
 
+    /// Where ssox keeps the lock of `kind` for `guarded` (as src/lock.rs names it).
+    pub fn lock_path(&self, kind: &str, guarded: &Path) -> PathBuf {
+        let dir = if cfg!(target_os = "macos") {
+            "Library/Caches/ssox/locks"
+        } else {
+            ".cache/ssox/locks"
+        };
+        self.path(dir).join(format!(
+            "{kind}-{}.lock",
+            sha1_hex(guarded.to_str().unwrap())
+        ))
+    }
+
     /// Reads a cached token file as JSON.
     pub fn token_json(&self, cache_input: &str) -> serde_json::Value {
         serde_json::from_str(&fs::read_to_string(self.token_path(cache_input)).unwrap()).unwrap()
