@@ -52,7 +52,11 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn bind() -> Result<Self, Error> {
-        let runtime = crate::aws::runtime()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::new(Exit::Internal, format!("cannot start the server: {e}")))?;
         let listener = {
             let _in_runtime = runtime.enter();
             loopback::listen(
