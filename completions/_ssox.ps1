@@ -60,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role your SSO login can use into ~/.aws/config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (profile names complete from your config files)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -108,6 +109,26 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ssox;configure' {
+            [CompletionResult]::new('--start-url', '--start-url', [CompletionResultType]::ParameterName, 'Your AWS access portal URL (e.g. https://d-0123456789.awsapps.com/start), for a new sso-session')
+            [CompletionResult]::new('--sso-region', '--sso-region', [CompletionResultType]::ParameterName, 'The region of your IAM Identity Center, for a new sso-session (e.g. eu-west-1)')
+            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'The sso-session to use, or to create with --start-url [default: the config''s only sso-session, or a name made from the portal''s host]')
+            [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'How to name the profiles, from {account_name}, {account_id}, {role_name} and {session}')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Set `region` in every profile written (the region PROGRAM''s AWS calls go to)')
+            [CompletionResult]::new('--login-timeout', '--login-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the login to be approved (e.g. 10m, 90s)')
+            [CompletionResult]::new('--pick', '--pick', [CompletionResultType]::ParameterName, 'Choose the accounts and roles to write in a fuzzy picker')
+            [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Also remove profiles that ssox configure wrote for this sso-session whose role you no longer have')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a unified diff, and write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Write the change without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Write the change without asking')
+            [CompletionResult]::new('--use-device-code', '--use-device-code', [CompletionResultType]::ParameterName, 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser; only print the URL to open')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'ssox;completions' {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
@@ -120,6 +141,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role your SSO login can use into ~/.aws/config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (profile names complete from your config files)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -134,6 +156,9 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             break
         }
         'ssox;help;doctor' {
+            break
+        }
+        'ssox;help;configure' {
             break
         }
         'ssox;help;completions' {

@@ -5,6 +5,19 @@ _ssox_names() {
 }
 
 _ssox() {
+    local __ssox_i
+    for (( __ssox_i=1; __ssox_i < COMP_CWORD; __ssox_i++ )); do
+        if [[ ${COMP_WORDS[__ssox_i]} == -- ]]; then
+            if declare -F _command_offset >/dev/null; then
+                _command_offset $((__ssox_i + 1))
+            elif (( COMP_CWORD == __ssox_i + 1 )); then
+                COMPREPLY=($(compgen -c -- "${COMP_WORDS[COMP_CWORD]}"))
+            else
+                COMPREPLY=($(compgen -f -- "${COMP_WORDS[COMP_CWORD]}"))
+            fi
+            return 0
+        fi
+    done
     local i cur prev opts cmd
     COMPREPLY=()
     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -25,6 +38,9 @@ _ssox() {
             ssox,completions)
                 cmd="ssox__subcmd__completions"
                 ;;
+            ssox,configure)
+                cmd="ssox__subcmd__configure"
+                ;;
             ssox,doctor)
                 cmd="ssox__subcmd__doctor"
                 ;;
@@ -42,6 +58,9 @@ _ssox() {
                 ;;
             ssox__subcmd__help,completions)
                 cmd="ssox__subcmd__help__subcmd__completions"
+                ;;
+            ssox__subcmd__help,configure)
+                cmd="ssox__subcmd__help__subcmd__configure"
                 ;;
             ssox__subcmd__help,doctor)
                 cmd="ssox__subcmd__help__subcmd__doctor"
@@ -65,7 +84,7 @@ _ssox() {
 
     case "${cmd}" in
         ssox)
-            opts="-p -c -v -h -V --profile --region --no-login --env-export --env --json --format --pretty --credentials-file-profile --force --min-ttl --refresh --server --mfa-token --process-timeout --use-device-code --no-browser --login-timeout --verbose --help --version login logout profiles doctor completions help"
+            opts="-p -c -v -h -V --profile --region --no-login --env-export --env --json --format --pretty --credentials-file-profile --force --min-ttl --refresh --server --mfa-token --process-timeout --use-device-code --no-browser --login-timeout --verbose --help --version login logout profiles doctor configure completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -88,11 +107,11 @@ _ssox() {
                     return 0
                     ;;
                 --credentials-file-profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 -c)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _ssox_names --names "${cur}"
                     return 0
                     ;;
                 --min-ttl)
@@ -132,6 +151,44 @@ _ssox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssox__subcmd__configure)
+            opts="-y -v -h --start-url --sso-region --sso-session --template --region --pick --prune --dry-run --yes --use-device-code --no-browser --login-timeout --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --start-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sso-region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sso-session)
+                    _ssox_names --sso-session-names "${cur}"
+                    return 0
+                    ;;
+                --template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --login-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssox__subcmd__doctor)
             opts="-p -v -h --profile --check --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -155,7 +212,7 @@ _ssox() {
             return 0
             ;;
         ssox__subcmd__help)
-            opts="login logout profiles doctor completions help"
+            opts="login logout profiles doctor configure completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -169,6 +226,20 @@ _ssox() {
             return 0
             ;;
         ssox__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssox__subcmd__help__subcmd__configure)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -56,6 +56,7 @@ set edit:completion:arg-completer[ssox] = {|@words|
             cand logout 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them'
             cand profiles 'List the profiles with their kind, account and role, region, and the state of their credentials'
             cand doctor 'Explain what ssox would do for a profile, and why (no network unless --check)'
+            cand configure 'Write a profile for every account and role your SSO login can use into ~/.aws/config'
             cand completions 'Print the completion script for a shell (profile names complete from your config files)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -99,6 +100,25 @@ set edit:completion:arg-completer[ssox] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'ssox;configure'= {
+            cand --start-url 'Your AWS access portal URL (e.g. https://d-0123456789.awsapps.com/start), for a new sso-session'
+            cand --sso-region 'The region of your IAM Identity Center, for a new sso-session (e.g. eu-west-1)'
+            cand --sso-session 'The sso-session to use, or to create with --start-url [default: the config''s only sso-session, or a name made from the portal''s host]'
+            cand --template 'How to name the profiles, from {account_name}, {account_id}, {role_name} and {session}'
+            cand --region 'Set `region` in every profile written (the region PROGRAM''s AWS calls go to)'
+            cand --login-timeout 'How long to wait for the login to be approved (e.g. 10m, 90s)'
+            cand --pick 'Choose the accounts and roles to write in a fuzzy picker'
+            cand --prune 'Also remove profiles that ssox configure wrote for this sso-session whose role you no longer have'
+            cand --dry-run 'Print the change as a unified diff, and write nothing'
+            cand -y 'Write the change without asking'
+            cand --yes 'Write the change without asking'
+            cand --use-device-code 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)'
+            cand --no-browser 'Do not open a browser; only print the URL to open'
+            cand -v 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
+            cand --verbose 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ssox;completions'= {
             cand -v 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
             cand --verbose 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
@@ -110,6 +130,7 @@ set edit:completion:arg-completer[ssox] = {|@words|
             cand logout 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them'
             cand profiles 'List the profiles with their kind, account and role, region, and the state of their credentials'
             cand doctor 'Explain what ssox would do for a profile, and why (no network unless --check)'
+            cand configure 'Write a profile for every account and role your SSO login can use into ~/.aws/config'
             cand completions 'Print the completion script for a shell (profile names complete from your config files)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -120,6 +141,8 @@ set edit:completion:arg-completer[ssox] = {|@words|
         &'ssox;help;profiles'= {
         }
         &'ssox;help;doctor'= {
+        }
+        &'ssox;help;configure'= {
         }
         &'ssox;help;completions'= {
         }

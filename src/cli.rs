@@ -14,7 +14,10 @@ pub const LOGIN_TIMEOUT: Span = Span(std::time::Duration::from_mins(10));
 
 const EXAMPLES: &str = "\
 Examples:
+  ssox configure --start-url https://d-0123456789.awsapps.com/start --sso-region eu-west-1
+                                        write a profile for every account and role
   ssox -p dev -- terraform plan         run a program with the role's credentials
+  ssox -- terraform plan                no profile given: pick one (on a terminal)
   ssox -p dev -- Rscript job.R
   ssox -p dev                           start $SHELL with the credentials (exit to leave)
   eval \"$(ssox -p dev --env-export)\"     put the credentials into this shell
@@ -78,8 +81,57 @@ pub enum Command {
     Profiles(ProfilesCmd),
     /// Explain what ssox would do for a profile, and why (no network unless --check)
     Doctor(DoctorCmd),
+    /// Write a profile for every account and role your SSO login can use into ~/.aws/config
+    Configure(ConfigureCmd),
     /// Print the completion script for a shell (profile names complete from your config files)
     Completions(CompletionsCmd),
+}
+
+// Each bool is an independent command-line switch.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Args)]
+pub struct ConfigureCmd {
+    /// Your AWS access portal URL (e.g. https://d-0123456789.awsapps.com/start), for a new
+    /// sso-session
+    #[arg(long, value_name = "URL", requires = "sso_region")]
+    pub start_url: Option<String>,
+
+    /// The region of your IAM Identity Center, for a new sso-session (e.g. eu-west-1)
+    #[arg(long, value_name = "REGION", requires = "start_url")]
+    pub sso_region: Option<String>,
+
+    /// The sso-session to use, or to create with --start-url [default: the config's only
+    /// sso-session, or a name made from the portal's host]
+    #[arg(long, value_name = "NAME", value_parser = section_name)]
+    pub sso_session: Option<String>,
+
+    /// How to name the profiles, from {account_name}, {account_id}, {role_name} and {session}
+    #[arg(long, value_name = "TEMPLATE", default_value = crate::config::generate::DEFAULT_TEMPLATE)]
+    pub template: String,
+
+    /// Set `region` in every profile written (the region PROGRAM's AWS calls go to)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Choose the accounts and roles to write in a fuzzy picker
+    #[arg(long)]
+    pub pick: bool,
+
+    /// Also remove profiles that ssox configure wrote for this sso-session whose role you no
+    /// longer have
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Print the change as a unified diff, and write nothing
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+
+    /// Write the change without asking
+    #[arg(short, long)]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub login: LoginArgs,
 }
 
 #[derive(Debug, Args)]

@@ -71,6 +71,23 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// With `keep_mode`, an existing file's mode is kept as far as that allows (0400 stays 0400;
 /// 0644 becomes 0600, since the file holds secrets); the mode written is returned.
 pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: bool) -> io::Result<u32> {
+    write_with_mode(path, contents, |old| match old {
+        Some(m) if keep_mode => m & 0o600,
+        _ => 0o600,
+    })
+}
+
+/// Atomically replaces a file that holds no secret (`~/.aws/config`) and keeps its mode
+/// exactly, 0644 included; a new one is 0600, as the AWS CLI creates it.
+pub fn write_atomic_keeping_mode(path: &Path, contents: &[u8]) -> io::Result<u32> {
+    write_with_mode(path, contents, |old| old.map_or(0o600, |m| m & 0o7777))
+}
+
+fn write_with_mode(
+    path: &Path,
+    contents: &[u8],
+    mode_for: impl Fn(Option<u32>) -> u32,
+) -> io::Result<u32> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -78,10 +95,7 @@ pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: bool) -> io::Result
     create_private_dir(dir)?;
     remove_abandoned(dir);
     let old = fs::metadata(path).ok();
-    let mode = match (&old, keep_mode) {
-        (Some(m), true) => m.permissions().mode() & 0o600,
-        _ => 0o600,
-    };
+    let mode = mode_for(old.as_ref().map(|m| m.permissions().mode()));
     // tempfile creates the file 0600 with O_EXCL and removes it if we fail before persisting.
     let mut tmp = tempfile::Builder::new()
         .prefix(TMP_PREFIX)
@@ -164,6 +178,19 @@ mod tests {
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
+        );
+    }
+
+    #[test]
+    fn a_file_without_secrets_keeps_its_exact_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        assert_eq!(write_atomic_keeping_mode(&path, b"x").unwrap(), 0o600);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(write_atomic_keeping_mode(&path, b"y").unwrap(), 0o644);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o644
         );
     }
 

@@ -14,47 +14,12 @@ use std::time::Duration;
 
 use crate::cli::{LOGIN_TIMEOUT, LoginArgs, PROCESS_TIMEOUT, RunArgs};
 use crate::config::FilePaths;
+pub use crate::config::{ProfileSource, profile_name};
 use crate::env::Env;
 use crate::output::Format;
 /// Cached role credentials are reused only while at least this long remains (the AWS CLI's
 /// rule); `--min-ttl` can ask for more, never for less.
 pub const MIN_TTL: i64 = 15 * 60;
-
-/// Where the profile name came from: error messages say it, and only `Default` lets the
-/// picker step in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileSource {
-    Flag,
-    AwsProfile,
-    AwsDefaultProfile,
-    Default,
-}
-
-impl ProfileSource {
-    /// How messages name the source, e.g. "from AWS_PROFILE".
-    pub fn describe(self) -> &'static str {
-        match self {
-            ProfileSource::Flag => "given with -p",
-            ProfileSource::AwsProfile => "from AWS_PROFILE",
-            ProfileSource::AwsDefaultProfile => "from AWS_DEFAULT_PROFILE",
-            ProfileSource::Default => "the default",
-        }
-    }
-}
-
-/// `-p`, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else `default` (the AWS CLI v2's order).
-pub fn profile_name(cli: Option<&str>, env: &Env) -> (String, ProfileSource) {
-    if let Some(p) = cli.filter(|p| !p.is_empty()) {
-        return (p.to_string(), ProfileSource::Flag);
-    }
-    if let Some(p) = env.get("AWS_PROFILE") {
-        return (p.to_string(), ProfileSource::AwsProfile);
-    }
-    if let Some(p) = env.get("AWS_DEFAULT_PROFILE") {
-        return (p.to_string(), ProfileSource::AwsDefaultProfile);
-    }
-    ("default".to_string(), ProfileSource::Default)
-}
 
 /// What every command shares.
 #[derive(Debug)]
@@ -121,11 +86,21 @@ pub enum LoginPolicy {
 }
 
 /// ssox starts a login by itself only where a person can answer it (`interactive`), and not
-/// with `--no-login`.
-pub fn login_policy(no_login: bool, interactive: bool, opts: LoginOptions) -> LoginPolicy {
+/// with `--no-login`. `captured` says that stdin is a terminal but stderr is not (what a
+/// credential_process sees), so the reason names what really happened.
+pub fn login_policy(
+    no_login: bool,
+    interactive: bool,
+    captured: bool,
+    opts: LoginOptions,
+) -> LoginPolicy {
     if no_login {
         LoginPolicy::Never {
             reason: "--no-login was given",
+        }
+    } else if !interactive && captured {
+        LoginPolicy::Never {
+            reason: "stderr is captured, as when ssox runs as a credential_process, so no one would see a login's URL or code",
         }
     } else if !interactive {
         LoginPolicy::Never {
@@ -192,6 +167,9 @@ pub struct Run {
     pub program: Vec<OsString>,
     pub cwd: PathBuf,
     pub policy: LoginPolicy,
+    /// Whether a person can answer a picker or a login (what the policy was made from,
+    /// `--no-login` aside).
+    pub interactive: bool,
     pub output: Output,
     pub credentials_file_profile: Option<String>,
     pub force: bool,
@@ -223,16 +201,19 @@ impl Run {
         // Printing credentials is what a credential_process does; botocore runs one with
         // the user's terminal as stdin but stderr captured, where no one would see a login's
         // URL or code. So there, only a terminal on stderr counts.
+        let stderr_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
         let interactive = match output {
-            Output::Print { .. } => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            Output::Print { .. } => stderr_terminal,
             Output::Exec | Output::WriteOnly => crate::term::interactive(),
         };
+        let captured = !stderr_terminal && std::io::IsTerminal::is_terminal(&std::io::stdin());
         let opts = LoginOptions::new(&args.login, None);
         Self {
             common: Common::new(args.profile.as_deref(), env),
             program: args.program,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            policy: login_policy(args.no_login, interactive, opts),
+            policy: login_policy(args.no_login, interactive, captured, opts),
+            interactive,
             output,
             credentials_file_profile: args.credentials_file_profile,
             force: args.force,

@@ -2,6 +2,17 @@
 //! `credential_process` this way, and the section headers of the config files
 //! (`[profile 'team prof']`), so ssox must split both the same way. Pure.
 
+/// `word` as a POSIX shell reads it back as one word (Python's `shlex.quote`): unchanged
+/// when it is made of safe characters only, else in single quotes.
+pub fn quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\"'\"'"))
+    }
+}
+
 /// Splits a command line into words exactly as Python's `shlex.split` does (what botocore
 /// runs a credential_process with): POSIX quoting, no shell. In double quotes a backslash
 /// escapes only `"` and `\\` (so `"\$"` stays `\$`); outside quotes it escapes any
@@ -72,6 +83,24 @@ pub fn split(cmd: &str) -> Result<Vec<String>, &'static str> {
 mod tests {
     use super::*;
     use std::process::Stdio;
+
+    #[test]
+    fn quoted_words_split_back_into_themselves() {
+        for w in [
+            "plain",
+            "",
+            "two words",
+            "it's",
+            "$HOME",
+            "a\\b",
+            "x*y",
+            "-p",
+        ] {
+            assert_eq!(split(&quote(w)).unwrap(), vec![w.to_string()], "{w:?}");
+        }
+        assert_eq!(quote("terraform"), "terraform");
+        assert_eq!(quote("it's"), "'it'\"'\"'s'");
+    }
 
     #[test]
     fn splits_like_shlex() {

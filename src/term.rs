@@ -27,8 +27,15 @@ pub fn verbose(args: std::fmt::Arguments<'_>) {
     eprintln!("ssox: [{ms:7.1} ms] {args}");
 }
 
+/// Whether a spinner line is on the screen: a notice clears it first, so the two never run
+/// into one line.
+static SPINNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// A notice the user should always see.
 pub fn notice(args: std::fmt::Arguments<'_>) {
+    if SPINNING.swap(false, Ordering::Relaxed) {
+        eprint!("\r\x1b[2K");
+    }
     eprintln!("ssox: {args}");
 }
 
@@ -111,10 +118,11 @@ impl Spinner {
             "\r\x1b[2K{} {} ({left} left; Ctrl-C to cancel)",
             FRAMES[self.frame], self.message
         );
+        SPINNING.store(true, Ordering::Relaxed);
     }
 
     pub fn clear(&mut self) {
-        if self.enabled {
+        if self.enabled && SPINNING.swap(false, Ordering::Relaxed) {
             eprint!("\r\x1b[2K");
         }
     }

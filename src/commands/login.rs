@@ -18,7 +18,7 @@ pub fn run(cmd: &LoginCmd, env: Env) -> Result<i32, Error> {
         &set,
         &common.env,
         &common.paths,
-        &common.profile,
+        (&common.profile, common.profile_source),
         cmd.target.sso_session.as_deref(),
     )?;
     let net = Net::new(&common.env, &set, set.profile(&common.profile))?;

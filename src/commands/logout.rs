@@ -18,7 +18,7 @@ pub fn run(cmd: &LogoutCmd, env: Env) -> Result<i32, Error> {
             &set,
             &common.env,
             &common.paths,
-            &common.profile,
+            (&common.profile, common.profile_source),
             cmd.sso_session.as_deref(),
         )?)
     } else {

@@ -3,6 +3,7 @@
 //! shared work lives in those layers, never in another command.
 
 pub mod completions;
+pub mod configure;
 pub mod doctor;
 pub mod login;
 pub mod logout;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::ProfilesCmd;
 use crate::config::ConfigSet;
-use crate::config::resolve::{self, Base, Chain};
+use crate::config::resolve::{self, Base};
 use crate::env::Env;
 use crate::error::Error;
 use crate::provider::{Plan, role_cache};
@@ -38,6 +38,28 @@ pub struct Row {
     pub region: Option<String>,
     pub state: String,
     pub health: Health,
+    /// The state as fields, for scripts (`--json`); absent from the table.
+    #[serde(flatten)]
+    pub fields: Fields,
+}
+
+/// What `state` says in prose, as fields. Every key is always present (null when it does not
+/// apply), so a script can rely on it.
+#[derive(Debug, Default, Serialize)]
+pub struct Fields {
+    pub account_id: Option<String>,
+    pub role_name: Option<String>,
+    pub role_arn: Option<String>,
+    pub sso_session: Option<String>,
+    pub sso_start_url: Option<String>,
+    /// When the cached SSO token expires (RFC 3339), or expired.
+    pub token_expires_at: Option<String>,
+    /// Whether the cached SSO token can be refreshed without a browser.
+    pub token_refreshable: Option<bool>,
+    /// When the cached role credentials expire (RFC 3339), if any are cached.
+    pub credentials_expire_at: Option<String>,
+    /// Whether using the profile now would need a login (no usable credentials or token).
+    pub login_needed: bool,
 }
 
 fn left(now: Timestamp, until: Timestamp) -> String {
@@ -59,49 +81,29 @@ fn token_health(state: &TokenState) -> Health {
     }
 }
 
-fn cached(path: &std::path::Path, now: Timestamp) -> Option<String> {
+fn cached(path: &std::path::Path, now: Timestamp) -> Option<(String, Timestamp)> {
     let e = role_cache::read(path)?.expiration?;
-    (e > now).then(|| format!("cached credentials valid {}", left(now, e)))
+    (e > now).then(|| (format!("cached credentials valid {}", left(now, e)), e))
 }
 
-/// The kind of a profile, what it signs in as, and where a role's source credentials come from.
-fn what_it_is(set: &ConfigSet, chain: &Chain) -> (&'static str, String, Option<String>) {
-    if let Some(role) = chain.roles.last() {
-        let p = set.profile(&role.profile);
-        let source = p.and_then(|p| {
-            p.get("source_profile").map(str::to_string).or_else(|| {
-                p.get("credential_source")
-                    .map(|s| format!("credential_source {s}"))
-            })
-        });
-        ("role", role.role_arn.clone(), source)
-    } else {
-        match &chain.base {
-            Base::Sso(s) => (
-                if s.session_name.is_some() {
-                    "sso"
-                } else {
-                    "sso-legacy"
-                },
-                match (&s.account_id, &s.role_name) {
-                    (Some(a), Some(r)) => format!("{a}/{r}"),
-                    _ => "(login only)".into(),
-                },
-                s.session_name.as_ref().map(|n| format!("sso-session {n}")),
-            ),
-            Base::AccessKey { session_token, .. } => (
-                "static",
-                if session_token.is_some() {
-                    "session keys".into()
-                } else {
-                    "long-term keys".into()
-                },
-                None,
-            ),
-            Base::Process { command, .. } => ("process", command.clone(), None),
-            Base::WebIdentity { role_arn, .. } => ("web-identity", role_arn.clone(), None),
-            Base::NamedSource { source, .. } => ("source", source.clone(), None),
-        }
+/// The token's expiry and refreshability, as `TokenState` knows them.
+fn token_fields(
+    state: &TokenState,
+    refreshable_file: Option<bool>,
+) -> (Option<String>, Option<bool>) {
+    let at = |t: Timestamp| Some(timefmt::format_rfc3339(t));
+    match state {
+        TokenState::Missing | TokenState::Corrupt => (None, None),
+        TokenState::Rejected { refreshable } => (None, Some(*refreshable)),
+        TokenState::Valid { expires_at } => (at(*expires_at), refreshable_file),
+        TokenState::Expiring {
+            expires_at,
+            refreshable,
+        } => (at(*expires_at), Some(*refreshable)),
+        TokenState::Expired {
+            expired_at,
+            refreshable,
+        } => (expired_at.and_then(at), Some(*refreshable)),
     }
 }
 
@@ -118,6 +120,7 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
         region,
         state,
         health: Health::Bad,
+        fields: Fields::default(),
     };
     let chain = match resolve::resolve_chain(set, name) {
         Ok(c) => c,
@@ -130,6 +133,7 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
                 region,
                 state: "no credentials (settings only)".into(),
                 health: Health::None,
+                fields: Fields::default(),
             };
         }
         Err(e) => return invalid(e.to_string(), region),
@@ -138,13 +142,39 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
         Ok(p) => p,
         Err(e) => return invalid(e.message, region),
     };
-    let cache_state = plan.final_cache().and_then(|f| cached(f, now));
+    let cache = plan.final_cache().and_then(|f| cached(f, now));
     let base_sso = match &chain.base {
         Base::Sso(s) => Some(s),
         _ => None,
     };
-    let (kind, target, source) = what_it_is(set, &chain);
-    let token = base_sso.map(|sso| TokenState::of(&crate::sso::cache_dir(env), sso, now));
+    let (kind, target, source) = resolve::what_it_is(set, &chain);
+    let dir = crate::sso::cache_dir(env);
+    let token = base_sso.map(|sso| TokenState::of(&dir, sso, now));
+    let mut fields = Fields {
+        role_arn: chain.roles.last().map(|r| r.role_arn.clone()),
+        credentials_expire_at: cache.as_ref().map(|(_, e)| timefmt::format_rfc3339(*e)),
+        ..Fields::default()
+    };
+    if let (Some(sso), Some(state)) = (base_sso, &token) {
+        let refreshable = sso.session_name.is_some()
+            && crate::sso::token_cache::read(&crate::sso::token_cache::token_path(
+                &dir,
+                sso.token_cache_input(),
+            ))
+            .ok()
+            .flatten()
+            .is_some_and(|t| t.can_refresh(now));
+        let (expires, refreshable) = token_fields(state, Some(refreshable));
+        fields.account_id.clone_from(&sso.account_id);
+        fields.role_name.clone_from(&sso.role_name);
+        fields.sso_session.clone_from(&sso.session_name);
+        fields.sso_start_url = Some(sso.start_url.clone());
+        fields.token_expires_at = expires;
+        fields.token_refreshable = refreshable;
+        fields.login_needed =
+            cache.is_none() && state.action() == crate::sso::token_cache::TokenAction::Login;
+    }
+    let cache_state = cache.map(|(text, _)| text);
     let (state, health) = match (cache_state, token) {
         (Some(c), Some(t)) => {
             let h = token_health(&t);
@@ -173,6 +203,7 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
         region,
         state,
         health,
+        fields,
     }
 }
 

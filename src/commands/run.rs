@@ -17,22 +17,28 @@ use crate::output::{
     credentials_file::{self, WriteError},
 };
 use crate::provider::{self, Context, Plan, process};
-use crate::settings::{self, LoginPolicy, Output};
+use crate::settings::{self, LoginPolicy, Output, ProfileSource};
 use crate::{notice, timefmt, vlog};
 
 /// Runs ssox's main command; returns the exit status (exec returns only on failure).
 pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
-    let settings = settings::Run::new(args, env);
-    let common = &settings.common;
+    let mut settings = settings::Run::new(args, env);
     let program = match settings.output {
         Output::Exec => Some(find_program(&settings)?),
         Output::Print { .. } | Output::WriteOnly => None,
     };
+    let set = crate::config::load(&settings.common.env, &settings.common.paths)?;
+    if let Some(name) = pick_profile(&settings, &set)? {
+        settings.common.profile = name;
+        settings.common.profile_source = ProfileSource::Picked;
+    }
+    let settings = settings;
+    let common = &settings.common;
     process::check_loop(&common.env, &common.profile)
         .map_err(|e| Error::new(Exit::Config, e.to_string()).hint(process::LOOP_HINT))?;
-    let set = crate::config::load(&common.env, &common.paths)?;
-    let chain = resolve::resolve_chain(&set, &common.profile)
-        .map_err(|e| resolve::explain(&e, &set, &common.env, &common.paths))?;
+    let chain = resolve::resolve_chain(&set, &common.profile).map_err(|e| {
+        resolve::explain(&e, &set, &common.env, &common.paths, common.profile_source)
+    })?;
     let selected = set
         .profile(&common.profile)
         .ok_or_else(|| Error::new(Exit::Internal, "resolved profile vanished"))?;
@@ -97,6 +103,72 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
     }
     vlog!("exec {}", program.path.display());
     Err(exec::exec(&program, child))
+}
+
+/// With no profile named anywhere and no `[default]`, a person at a terminal picks one; the
+/// command line they could have typed is printed once, so next time they can. `None` when a
+/// profile was named (or `default` exists, or there are none to pick from).
+fn pick_profile(
+    settings: &settings::Run,
+    set: &crate::config::ConfigSet,
+) -> Result<Option<String>, Error> {
+    let common = &settings.common;
+    if common.profile_source != ProfileSource::Default
+        || set.profile(&common.profile).is_some()
+        || set.profiles.is_empty()
+    {
+        return Ok(None);
+    }
+    if !settings.interactive {
+        return Err(resolve::no_profile_named(set, &common.env, &common.paths));
+    }
+    let width = set
+        .profiles
+        .keys()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let names: Vec<&String> = set.profiles.keys().collect();
+    let labels: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let what = match resolve::resolve_chain(set, name) {
+                Ok(chain) => {
+                    let (kind, target, _) = resolve::what_it_is(set, &chain);
+                    format!("{kind} {target}")
+                }
+                Err(_) => "(incomplete)".to_string(),
+            };
+            format!("{name:<width$}  {what}")
+        })
+        .collect();
+    let prompt = "No profile given: choose one (type to filter, Enter, Esc cancels)";
+    let chosen = match crate::picker::one(prompt, &labels, settings.fetch.prompt_timeout) {
+        Ok(i) => names[i].clone(),
+        Err(crate::picker::Stop::Cancelled) => {
+            return Err(Error::new(Exit::Interrupted, "no profile chosen"));
+        }
+        Err(crate::picker::Stop::TimedOut) => {
+            return Err(Error::new(Exit::TempFail, "no profile chosen in time"));
+        }
+        Err(crate::picker::Stop::Io(e)) => {
+            vlog!("cannot show the picker: {e}");
+            return Err(resolve::no_profile_named(set, &common.env, &common.paths));
+        }
+    };
+    let mut line = vec![
+        "ssox".to_string(),
+        "-p".to_string(),
+        crate::shell::quote(&chosen),
+    ];
+    line.extend(
+        std::env::args_os()
+            .skip(1)
+            .map(|a| crate::shell::quote(&a.to_string_lossy())),
+    );
+    notice!("using profile {chosen}; next time: {}", line.join(" "));
+    Ok(Some(chosen))
 }
 
 fn valid_until(creds: &Credentials) -> String {

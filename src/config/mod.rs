@@ -4,7 +4,9 @@
 //! (`endpoints`). Pure apart from reading the two files; never touches the network or a
 //! cache.
 
+pub mod edit;
 pub mod endpoints;
+pub mod generate;
 pub mod parse;
 pub mod profile_env;
 pub mod region;
@@ -155,6 +157,45 @@ fn expand_user(path: &str, home: &Path) -> PathBuf {
     }
 }
 
+/// Where the profile name came from: error messages say it, and only `Default` lets the
+/// picker step in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSource {
+    Flag,
+    AwsProfile,
+    AwsDefaultProfile,
+    Default,
+    /// Chosen in the picker, because nothing else named one.
+    Picked,
+}
+
+impl ProfileSource {
+    /// How messages name the source, e.g. "from AWS_PROFILE".
+    pub fn describe(self) -> &'static str {
+        match self {
+            ProfileSource::Flag => "given with -p",
+            ProfileSource::AwsProfile => "from AWS_PROFILE",
+            ProfileSource::AwsDefaultProfile => "from AWS_DEFAULT_PROFILE",
+            ProfileSource::Default => "the default",
+            ProfileSource::Picked => "chosen in the picker",
+        }
+    }
+}
+
+/// `-p`, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else `default` (the AWS CLI v2's order).
+pub fn profile_name(cli: Option<&str>, env: &Env) -> (String, ProfileSource) {
+    if let Some(p) = cli.filter(|p| !p.is_empty()) {
+        return (p.to_string(), ProfileSource::Flag);
+    }
+    if let Some(p) = env.get("AWS_PROFILE") {
+        return (p.to_string(), ProfileSource::AwsProfile);
+    }
+    if let Some(p) = env.get("AWS_DEFAULT_PROFILE") {
+        return (p.to_string(), ProfileSource::AwsDefaultProfile);
+    }
+    ("default".to_string(), ProfileSource::Default)
+}
+
 /// Everything in both files, merged by the SDKs' rules.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigSet {
@@ -164,6 +205,9 @@ pub struct ConfigSet {
     pub services: BTreeMap<String, Section>,
     /// Which files existed, so "profile not found" can say that the file is missing.
     pub found: Vec<FileKind>,
+    /// Config-file sections the SDKs ignore (`[staging]` without `profile `), by header, so
+    /// "profile not found" can point at one that was meant to be a profile.
+    pub ignored: Vec<(String, Origin)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -219,10 +263,19 @@ impl ConfigSet {
     /// Parses one file's text and merges it in; later files override earlier keys.
     pub fn merge_text(&mut self, text: &str, kind: FileKind) -> Result<(), parse::ParseError> {
         let sections = parse::parse(text)?;
-        let classified: Vec<_> = sections
-            .iter()
-            .filter_map(|s| classify(&s.header, kind).map(|(c, name)| (c, name, s)))
-            .collect();
+        let mut classified = Vec::new();
+        for s in &sections {
+            match classify(&s.header, kind) {
+                Some((c, name)) => classified.push((c, name, s)),
+                None => self.ignored.push((
+                    s.header.trim_matches([' ', '\t']).to_string(),
+                    Origin {
+                        file: kind,
+                        line: s.line,
+                    },
+                )),
+            }
+        }
         // `[profile default]` anywhere in the config file beats `[default]`, whatever the order.
         let has_prefixed_default = classified.iter().any(|(c, name, _)| {
             matches!(c, Class::Profile { prefixed: true }) && name == "default"
@@ -267,35 +320,37 @@ impl ConfigSet {
         self.profiles.get(name)
     }
 
-    /// Existing profile names closest to `name` (for "did you mean"), best first. Names are
-    /// compared only up to [`SIMILAR_UP_TO`] characters: a typo is short, and the edit
-    /// distance grows with the product of the two lengths.
+    /// Existing profile names closest to `name` (for "did you mean"), best first.
     pub fn similar_profiles(&self, name: &str) -> Vec<&str> {
-        let short = |s: &str| -> String {
-            s.chars()
-                .take(SIMILAR_UP_TO)
-                .collect::<String>()
-                .to_lowercase()
-        };
-        if name.chars().count() > SIMILAR_UP_TO {
-            return Vec::new();
-        }
-        let lname = short(name);
-        let mut scored: Vec<(usize, &str)> = self
-            .profiles
-            .keys()
-            .filter(|p| p.chars().count() <= SIMILAR_UP_TO)
-            .filter_map(|p| {
-                let lp = short(p);
-                let d = strsim::levenshtein(&lname, &lp);
-                let close =
-                    d <= 2.max(lname.len() / 3) || lp.contains(&lname) || lname.contains(&lp);
-                close.then_some((d, p.as_str()))
-            })
-            .collect();
-        scored.sort_unstable();
-        scored.into_iter().take(3).map(|(_, p)| p).collect()
+        similar(name, self.profiles.keys().map(String::as_str))
     }
+}
+
+/// The `candidates` closest to `name` (for "did you mean"), best first, three at most. Names
+/// are compared only up to [`SIMILAR_UP_TO`] characters: a typo is short, and the edit
+/// distance grows with the product of the two lengths.
+pub fn similar<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let short = |s: &str| -> String {
+        s.chars()
+            .take(SIMILAR_UP_TO)
+            .collect::<String>()
+            .to_lowercase()
+    };
+    if name.chars().count() > SIMILAR_UP_TO {
+        return Vec::new();
+    }
+    let lname = short(name);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .filter(|p| p.chars().count() <= SIMILAR_UP_TO)
+        .filter_map(|p| {
+            let lp = short(p);
+            let d = strsim::levenshtein(&lname, &lp);
+            let close = d <= 2.max(lname.len() / 3) || lp.contains(&lname) || lname.contains(&lp);
+            close.then_some((d, p))
+        })
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(3).map(|(_, p)| p).collect()
 }
 
 /// How much of a name "did you mean" looks at.
@@ -335,6 +390,15 @@ pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
         vlog!("{} {state}", env.tilde(paths.path(kind)));
     }
     Ok(set)
+}
+
+/// The profile a config-file section header (its inside, as [`parse::header_inside`] gives
+/// it) opens, if it opens one.
+pub fn profile_of_header(header: &str) -> Option<String> {
+    match classify(header, FileKind::Config)? {
+        (Class::Profile { .. }, name) => Some(name),
+        _ => None,
+    }
 }
 
 enum Class {

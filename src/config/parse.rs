@@ -55,11 +55,8 @@ pub fn parse(text: &str) -> Result<Vec<RawSection>, ParseError> {
             continue;
         }
         if line.starts_with('[') {
-            let prepared = strip_comment(line, false);
-            let inner = prepared
-                .strip_prefix('[')
-                .and_then(|l| l.strip_suffix(']'))
-                .ok_or_else(|| err("Profile definition must end with ']'"))?;
+            let inner =
+                header_inside(line).ok_or_else(|| err("Profile definition must end with ']'"))?;
             sections.push(RawSection {
                 header: inner.to_string(),
                 line: lineno,
@@ -96,6 +93,14 @@ pub fn parse(text: &str) -> Result<Vec<RawSection>, ParseError> {
         }
     }
     Ok(sections)
+}
+
+/// The inside of a section header line (`[profile dev] ; x` gives `profile dev`), or `None`
+/// when the line is not a well-formed header.
+pub fn header_inside(line: &str) -> Option<&str> {
+    strip_comment(line, false)
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
 }
 
 enum PropertyError {

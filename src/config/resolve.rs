@@ -3,7 +3,7 @@
 //! web identity, `credential_process`, or a named source) and then zero or more roles to
 //! assume, innermost first. Pure: it reads the merged [`ConfigSet`] and nothing else.
 
-use super::{ConfigSet, FilePaths, Origin, Section};
+use super::{ConfigSet, FilePaths, Origin, ProfileSource, Section};
 use crate::env::Env;
 use crate::error::{Error, Exit, NAME_IN_MESSAGE, clip};
 use crate::secret::Secret;
@@ -64,6 +64,10 @@ impl SsoProfile {
     /// How messages name this SSO login: its sso-session, or a legacy profile and its URL.
     pub fn describe(&self) -> String {
         match &self.session_name {
+            // A session on its own (`ssox login --sso-session`, `ssox configure`) has no profile.
+            Some(s) if self.account_id.is_none() && self.profile == *s => {
+                format!("sso-session `{s}`")
+            }
             Some(s) => format!("sso-session `{s}` (profile `{}`)", self.profile),
             None => format!("profile `{}` ({})", self.profile, self.start_url),
         }
@@ -118,6 +122,12 @@ pub enum ResolveError {
     },
     #[error("profile `{profile}` did not contain credential information")]
     NoCredentials { profile: String, origin: Origin },
+    #[error("sso-session named `{session}` (referenced by profile `{profile}`) was not found")]
+    SessionNotFound {
+        profile: String,
+        session: String,
+        origin: Origin,
+    },
 }
 
 impl ResolveError {
@@ -128,7 +138,8 @@ impl ResolveError {
             Self::SourceNotFound { origin, .. }
             | Self::InfiniteLoop { origin, .. }
             | Self::Invalid { origin, .. }
-            | Self::NoCredentials { origin, .. } => Some(*origin),
+            | Self::NoCredentials { origin, .. }
+            | Self::SessionNotFound { origin, .. } => Some(*origin),
         }
     }
 }
@@ -366,15 +377,14 @@ pub fn sso_profile(set: &ConfigSet, profile: &Section) -> Result<Option<SsoProfi
                 ));
             }
         }
-        let session = set.sso_sessions.get(session_name).ok_or_else(|| {
-            invalid(
-                profile,
-                "sso_session",
-                format!(
-                    "sso-session named `{session_name}` (referenced by profile `{name}`) was not found"
-                ),
-            )
-        })?;
+        let session =
+            set.sso_sessions
+                .get(session_name)
+                .ok_or_else(|| ResolveError::SessionNotFound {
+                    profile: name.clone(),
+                    session: session_name.to_string(),
+                    origin: profile.origin_of("sso_session"),
+                })?;
         start_url = session.get("sso_start_url");
         region = session.get("sso_region");
         scopes = session.get("sso_registration_scopes");
@@ -475,9 +485,88 @@ fn role_pair(profile: &Section) -> Result<(Option<&str>, Option<&str>), ResolveE
     }
 }
 
+/// The kind of a profile, what it signs in as, and where a role's source credentials come from.
+pub fn what_it_is(set: &ConfigSet, chain: &Chain) -> (&'static str, String, Option<String>) {
+    if let Some(role) = chain.roles.last() {
+        let p = set.profile(&role.profile);
+        let source = p.and_then(|p| {
+            p.get("source_profile").map(str::to_string).or_else(|| {
+                p.get("credential_source")
+                    .map(|s| format!("credential_source {s}"))
+            })
+        });
+        ("role", role.role_arn.clone(), source)
+    } else {
+        match &chain.base {
+            Base::Sso(s) => (
+                if s.session_name.is_some() {
+                    "sso"
+                } else {
+                    "sso-legacy"
+                },
+                match (&s.account_id, &s.role_name) {
+                    (Some(a), Some(r)) => format!("{a}/{r}"),
+                    _ => "(login only)".into(),
+                },
+                s.session_name.as_ref().map(|n| format!("sso-session {n}")),
+            ),
+            Base::AccessKey { session_token, .. } => (
+                "static",
+                if session_token.is_some() {
+                    "session keys".into()
+                } else {
+                    "long-term keys".into()
+                },
+                None,
+            ),
+            Base::Process { command, .. } => ("process", command.clone(), None),
+            Base::WebIdentity { role_arn, .. } => ("web-identity", role_arn.clone(), None),
+            Base::NamedSource { source, .. } => ("source", source.clone(), None),
+        }
+    }
+}
+
+/// The profile names for a hint: the first eight, and how many more.
+fn some_names(set: &ConfigSet) -> String {
+    let names: Vec<String> = set
+        .profiles
+        .keys()
+        .take(8)
+        .map(|n| clip(n, NAME_IN_MESSAGE))
+        .collect();
+    let more = set.profiles.len().saturating_sub(names.len());
+    if more > 0 {
+        format!("{} and {more} more", names.join(", "))
+    } else {
+        names.join(", ")
+    }
+}
+
+/// No profile was named (no `-p`, no `AWS_PROFILE`), there is no `[default]`, and no one is
+/// at a terminal to pick one.
+pub fn no_profile_named(set: &ConfigSet, env: &Env, paths: &FilePaths) -> Error {
+    Error::new(
+        Exit::Config,
+        format!(
+            "no profile given (no -p, no AWS_PROFILE) and no [default] profile in {}",
+            env.tilde(&paths.config)
+        ),
+    )
+    .hint(format!(
+        "name one with -p NAME or AWS_PROFILE=NAME; profiles: {}",
+        some_names(set)
+    ))
+}
+
 /// A resolution failure phrased for the person who has to fix it: the files, the line, and
-/// what to change.
-pub fn explain(e: &ResolveError, set: &ConfigSet, env: &Env, paths: &FilePaths) -> Error {
+/// what to change. `source` says where the profile's name came from.
+pub fn explain(
+    e: &ResolveError,
+    set: &ConfigSet,
+    env: &Env,
+    paths: &FilePaths,
+    source: ProfileSource,
+) -> Error {
     let files = format!(
         "{} or {}",
         env.tilde(&paths.config),
@@ -488,9 +577,14 @@ pub fn explain(e: &ResolveError, set: &ConfigSet, env: &Env, paths: &FilePaths) 
             format!("{} line {}: ", env.tilde(paths.path(o.file)), o.line)
         })
     };
+    let from = match source {
+        ProfileSource::AwsProfile | ProfileSource::AwsDefaultProfile => {
+            format!(" ({})", source.describe())
+        }
+        _ => String::new(),
+    };
     match e {
-        ResolveError::NoProfiles { name } => {
-            let name = clip(name, NAME_IN_MESSAGE);
+        ResolveError::NoProfiles { .. } => {
             let missing = if set.found.is_empty() {
                 " (neither file exists)"
             } else {
@@ -500,34 +594,36 @@ pub fn explain(e: &ResolveError, set: &ConfigSet, env: &Env, paths: &FilePaths) 
                 Exit::Config,
                 format!("no profiles found in {files}{missing}"),
             )
-            .hint(format!(
-                "create profile `{name}` with `aws configure sso --profile {name}`"
-            ))
+            .hint(
+                "write them with `ssox configure --start-url URL --sso-region REGION` (your AWS access portal's URL and region)",
+            )
         }
         ResolveError::ProfileNotFound { name } => {
+            let shown = clip(name, NAME_IN_MESSAGE);
+            if let Some((_, origin)) = set.ignored.iter().find(|(h, o)| h == name && o.file == super::FileKind::Config) {
+                return Error::new(
+                    Exit::Config,
+                    format!(
+                        "{}[{shown}] is not a profile: in the config file a profile's section is written [profile {shown}]",
+                        at(Some(*origin))
+                    ),
+                )
+                .hint(format!("rename the section to [profile {shown}]"));
+            }
+            let msg = format!("profile `{shown}`{from} not found in {files}");
             let near = set.similar_profiles(name);
-            let msg = format!(
-                "profile `{}` not found in {files}",
-                clip(name, NAME_IN_MESSAGE)
-            );
+            let fix_source = match source {
+                ProfileSource::AwsProfile => " (fix or unset AWS_PROFILE)",
+                ProfileSource::AwsDefaultProfile => " (fix or unset AWS_DEFAULT_PROFILE)",
+                _ => "",
+            };
             if near.is_empty() {
-                let names: Vec<String> = set
-                    .profiles
-                    .keys()
-                    .take(8)
-                    .map(|n| clip(n, NAME_IN_MESSAGE))
-                    .collect();
-                let more = set.profiles.len().saturating_sub(names.len());
-                let more = if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                };
                 Error::new(Exit::Config, msg)
-                    .hint(format!("existing profiles: {}{more}", names.join(", ")))
+                    .hint(format!("existing profiles: {}{fix_source}", some_names(set)))
             } else {
                 let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
-                Error::new(Exit::Config, msg).hint(format!("did you mean {}?", near.join(" or ")))
+                Error::new(Exit::Config, msg)
+                    .hint(format!("did you mean {}?{fix_source}", near.join(" or ")))
             }
         }
         ResolveError::SourceNotFound { source_name, .. } => {
@@ -545,6 +641,29 @@ pub fn explain(e: &ResolveError, set: &ConfigSet, env: &Env, paths: &FilePaths) 
             ))
         }
         ResolveError::Invalid { .. } => Error::new(Exit::Config, format!("{}{e}", at(e.origin()))),
+        ResolveError::SessionNotFound { session, .. } => {
+            let names = set.sso_sessions.keys().map(String::as_str);
+            let unquoted = session.trim_matches(['"', '\'']);
+            let hint = if unquoted != session && set.sso_sessions.contains_key(unquoted) {
+                format!(
+                    "quotes are part of the value in AWS config files: write sso_session = {unquoted}"
+                )
+            } else if let Some(near) = super::similar(session, names).first() {
+                format!("did you mean sso_session = {near}?")
+            } else if set.sso_sessions.is_empty() {
+                format!(
+                    "add an [sso-session {}] section, or write one with `ssox configure --sso-session {} --start-url URL --sso-region REGION`",
+                    clip(session, NAME_IN_MESSAGE),
+                    clip(session, NAME_IN_MESSAGE)
+                )
+            } else {
+                format!(
+                    "existing sessions: {}",
+                    set.sso_sessions.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            };
+            Error::new(Exit::Config, format!("{}{e}", at(e.origin()))).hint(hint)
+        }
     }
 }
 
@@ -554,7 +673,7 @@ pub fn sso_target(
     set: &ConfigSet,
     env: &Env,
     paths: &FilePaths,
-    profile: &str,
+    (profile, source): (&str, ProfileSource),
     session: Option<&str>,
 ) -> Result<SsoProfile, Error> {
     if let Some(name) = session {
@@ -568,15 +687,19 @@ pub fn sso_target(
                     env.tilde(&paths.config)
                 ),
             )
-            .hint(if names.is_empty() {
-                "add one with `aws configure sso-session`".to_string()
-            } else {
-                format!("existing sessions: {}", names.join(", "))
+            .hint(match super::similar(name, names.iter().copied()).first() {
+                Some(near) => format!("did you mean `--sso-session {near}`?"),
+                None if names.is_empty() => {
+                    "write one with `ssox configure --start-url URL --sso-region REGION`"
+                        .to_string()
+                }
+                None => format!("existing sessions: {}", names.join(", ")),
             }));
         }
-        return sso_session_profile(set, name).map_err(|e| explain(&e, set, env, paths));
+        return sso_session_profile(set, name)
+            .map_err(|e| explain(&e, set, env, paths, ProfileSource::Flag));
     }
-    let chain = resolve_chain(set, profile).map_err(|e| explain(&e, set, env, paths))?;
+    let chain = resolve_chain(set, profile).map_err(|e| explain(&e, set, env, paths, source))?;
     match chain.base {
         Base::Sso(sso) => Ok(sso),
         _ => Err(Error::new(

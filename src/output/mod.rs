@@ -5,6 +5,7 @@
 //! `eval "$(ssox ... --env-export)"` and the older `export $(ssox ... --env-export)` work.
 
 pub mod credentials_file;
+pub mod diff;
 
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};

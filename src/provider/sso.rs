@@ -63,17 +63,35 @@ pub fn credentials(
         );
         r
     };
-    let token = session.token(rt, None)?;
+    let mut token = session.token(rt, None)?;
     let creds = match fetch(&token.access_token) {
         Err(PortalError::Unauthorized { .. }) => {
             // Revoked at the service although the cache calls it valid: renew once, retry once.
             vlog!("the portal rejected the cached token; renewing it");
-            let renewed = session.token(rt, Some(&token.access_token))?;
-            fetch(&renewed.access_token)
+            token = session.token(rt, Some(&token.access_token))?;
+            fetch(&token.access_token)
         }
         other => other,
-    }
-    .map_err(|e| e.to_error(sso))?;
+    };
+    let creds = match creds {
+        Ok(c) => c,
+        Err(e @ PortalError::Denied { .. }) => {
+            let mut err = e.to_error(sso);
+            if let Some(hint) = rt.block_on(what_you_can_use(
+                &portal,
+                &token.access_token,
+                account,
+                role,
+            )) {
+                err = err.hint(format!(
+                    "{hint}; fix sso_account_id or sso_role_name in profile `{}`",
+                    sso.profile
+                ));
+            }
+            return Err(err);
+        }
+        Err(e) => return Err(e.to_error(sso)),
+    };
     if let Some(exp) = creds.expiration {
         vlog!(
             "role credentials for account {} valid until {}",
@@ -83,4 +101,61 @@ pub fn credentials(
     }
     save(ctx, cache, role_cache::write_sso(cache, &creds));
     Ok(creds)
+}
+
+/// Shown with at most this many names.
+const LISTED: usize = 10;
+
+fn listed(names: &[String]) -> String {
+    let more = names.len().saturating_sub(LISTED);
+    let shown = names[..names.len().min(LISTED)].join(", ");
+    if more > 0 {
+        format!("{shown} and {more} more")
+    } else {
+        shown
+    }
+}
+
+/// After a refused GetRoleCredentials: the roles the token can use in that account, or, if
+/// none, the accounts it can use, with a "did you mean". `None` when the listing does not
+/// explain the refusal (or cannot be had).
+async fn what_you_can_use(
+    portal: &Portal<'_>,
+    token: &crate::secret::Secret,
+    account: &str,
+    role: &str,
+) -> Option<String> {
+    if let Ok(roles) = portal.list_account_roles(token, account).await
+        && !roles.is_empty()
+    {
+        if roles.iter().any(|r| r == role) {
+            return None;
+        }
+        let near = crate::config::similar(role, roles.iter().map(String::as_str));
+        let guess = near
+            .first()
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        return Some(format!(
+            "roles you can use in account {account}: {}{guess}",
+            listed(&roles)
+        ));
+    }
+    let accounts = portal.list_accounts(token).await.ok()?;
+    if accounts.iter().any(|a| a.id == account) {
+        return Some(format!("you have no role you can use in account {account}"));
+    }
+    let names: Vec<String> = accounts
+        .iter()
+        .map(|a| format!("{} ({})", a.id, a.name))
+        .collect();
+    let near = crate::config::similar(account, accounts.iter().map(|a| a.id.as_str()));
+    let guess = near
+        .first()
+        .map(|n| format!("; did you mean {n}?"))
+        .unwrap_or_default();
+    Some(format!(
+        "account {account} is not one you can use; your accounts: {}{guess}",
+        listed(&names)
+    ))
 }

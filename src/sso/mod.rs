@@ -2,6 +2,7 @@
 //! CLI, the token lifecycle (refresh, login, the cross-process lock), OIDC, the SSO portal,
 //! and logout. Uses the config model, `aws` and the leaves; never a provider or a command.
 
+pub mod directory;
 pub mod login;
 pub mod logout;
 pub mod oidc;

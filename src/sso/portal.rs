@@ -68,6 +68,20 @@ impl PortalError {
     }
 }
 
+/// An account the token may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    /// The account's name; its id when the portal gives none.
+    pub name: String,
+}
+
+/// The most the portal returns in a page; it may return fewer.
+const PAGE_SIZE: i32 = 100;
+/// A portal that keeps answering with a next page is broken: 1000 pages are 100,000 accounts.
+const MAX_PAGES: usize = 1000;
+
+#[derive(Clone)]
 pub struct Portal<'n> {
     client: aws_sdk_sso::Client,
     net: &'n Net,
@@ -124,6 +138,79 @@ impl<'n> Portal<'n> {
             // GetRoleCredentials gives milliseconds since the epoch.
             expiration: Some(rc.expiration().div_euclid(1000)),
             account_id: Some(account.to_string()),
+        })
+    }
+
+    /// Every account the token may use, following pagination.
+    pub async fn list_accounts(&self, token: &Secret) -> Result<Vec<Account>, PortalError> {
+        let mut out = Vec::new();
+        let mut next: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .client
+                .list_accounts()
+                .access_token(token.expose())
+                .max_results(PAGE_SIZE)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| self.classify(&e, "ListAccounts", "", ""))?;
+            for a in page.account_list() {
+                let Some(id) = a.account_id().filter(|s| !s.is_empty()) else {
+                    return Err(PortalError::Malformed {
+                        operation: "ListAccounts",
+                        what: "accountId",
+                    });
+                };
+                out.push(Account {
+                    id: id.to_string(),
+                    name: a.account_name().unwrap_or(id).to_string(),
+                });
+            }
+            match page.next_token().filter(|t| !t.is_empty()) {
+                Some(t) => next = Some(t.to_string()),
+                None => return Ok(out),
+            }
+        }
+        Err(PortalError::Malformed {
+            operation: "ListAccounts",
+            what: "last page",
+        })
+    }
+
+    /// The roles the token may use in `account`, following pagination.
+    pub async fn list_account_roles(
+        &self,
+        token: &Secret,
+        account: &str,
+    ) -> Result<Vec<String>, PortalError> {
+        let mut out = Vec::new();
+        let mut next: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .client
+                .list_account_roles()
+                .access_token(token.expose())
+                .account_id(account)
+                .max_results(PAGE_SIZE)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| self.classify(&e, "ListAccountRoles", account, ""))?;
+            out.extend(
+                page.role_list()
+                    .iter()
+                    .filter_map(|r| r.role_name().filter(|s| !s.is_empty()))
+                    .map(str::to_string),
+            );
+            match page.next_token().filter(|t| !t.is_empty()) {
+                Some(t) => next = Some(t.to_string()),
+                None => return Ok(out),
+            }
+        }
+        Err(PortalError::Malformed {
+            operation: "ListAccountRoles",
+            what: "last page",
         })
     }
 

@@ -22,8 +22,155 @@ fn no_config_files_at_all_says_how_to_create_one() {
     t.run(["-p", "dev", "--", "true"]).code(78).error_line(&[
         "no profiles found",
         "neither file exists",
-        "aws configure sso --profile dev",
+        "ssox configure --start-url URL --sso-region REGION",
     ]);
+}
+
+#[test]
+fn a_role_the_token_cannot_use_lists_the_roles_it_can_with_a_guess() {
+    let t = TestEnv::new();
+    t.config(&DEV_CONFIG.replace("sso_role_name = readOnly", "sso_role_name = admn"));
+    t.login_corp();
+    t.fake.deny("111111111111", "admn");
+    t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
+        "refused role `admn` in account 111111111111",
+        "roles you can use in account 111111111111: readOnly, admin; did you mean `admin`?",
+        "fix sso_account_id or sso_role_name in profile `dev`",
+    ]);
+}
+
+#[test]
+fn an_account_the_token_cannot_use_lists_the_accounts_it_can_with_a_guess() {
+    let t = TestEnv::new();
+    t.config(&DEV_CONFIG.replace(
+        "sso_account_id = 111111111111",
+        "sso_account_id = 111111111112",
+    ));
+    t.login_corp();
+    t.fake.deny("111111111112", "readOnly");
+    t.run(["-p", "dev", "--", "true"]).code(77).error_line(&[
+        "account 111111111112 is not one you can use",
+        "111111111111 (dev), 222222222222 (prod), 333333333333 (Shared Services)",
+        "did you mean 111111111111?",
+    ]);
+}
+
+#[test]
+fn a_profile_from_aws_profile_that_does_not_exist_says_where_it_came_from() {
+    let mut t = TestEnv::dev();
+    t.var("AWS_PROFILE", "deev");
+    t.run(["--", "true"]).code(78).error_line(&[
+        "profile `deev` (from AWS_PROFILE) not found",
+        "did you mean `dev`?",
+        "fix or unset AWS_PROFILE",
+    ]);
+}
+
+#[test]
+fn a_mistyped_or_quoted_sso_session_gets_a_fix() {
+    let t = TestEnv::new();
+    t.config(&DEV_CONFIG.replace("sso_session = corp", "sso_session = corpp"));
+    t.run(["-p", "dev", "--", "true"]).code(78).error_line(&[
+        "~/.aws/config line 2",
+        "sso-session named `corpp`",
+        "did you mean sso_session = corp?",
+    ]);
+    t.config(&DEV_CONFIG.replace("sso_session = corp", "sso_session = \"corp\""));
+    t.run(["-p", "dev", "--", "true"]).code(78).error_line(&[
+        "quotes are part of the value in AWS config files: write sso_session = corp",
+    ]);
+}
+
+#[test]
+fn a_config_section_without_the_profile_prefix_is_pointed_out() {
+    let t = TestEnv::new();
+    t.config(&format!("{DEV_CONFIG}\n[staging]\nregion = eu-west-1\n"));
+    t.run(["-p", "staging", "--", "true"])
+        .code(78)
+        .error_line(&[
+            "~/.aws/config line 18: [staging] is not a profile",
+            "rename the section to [profile staging]",
+        ]);
+}
+
+#[test]
+fn a_subcommand_after_run_options_says_where_it_goes() {
+    let t = TestEnv::dev();
+    t.run(["-p", "prod", "doctor", "--check"])
+        .code(2)
+        .error_line(&[
+            "`doctor` is a subcommand and goes first",
+            "ssox doctor -p prod --check",
+        ]);
+}
+
+#[test]
+fn usage_errors_are_one_line_that_starts_with_ssox() {
+    let t = TestEnv::dev();
+    t.run(["--frmat", "env"])
+        .code(2)
+        .error_line(&["unexpected argument '--frmat'", "see `ssox --help`"]);
+    t.run(["login", "--bogus"])
+        .code(2)
+        .error_line(&["unexpected argument '--bogus'", "see `ssox login --help`"]);
+    t.run(["--format", "yaml"])
+        .code(2)
+        .error_line(&["invalid value 'yaml'", "possible values: process, env"]);
+}
+
+#[test]
+fn without_a_terminal_and_without_a_profile_the_error_names_both_ways_to_give_one() {
+    let t = TestEnv::dev();
+    t.run(["--", "true"]).code(78).error_line(&[
+        "no profile given (no -p, no AWS_PROFILE) and no [default] profile",
+        "name one with -p NAME or AWS_PROFILE=NAME; profiles: dev, legacy",
+    ]);
+}
+
+#[test]
+fn a_refused_connection_is_one_short_line_naming_the_endpoint() {
+    let mut t = TestEnv::dev();
+    t.login_corp();
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    t.var("AWS_ENDPOINT_URL_SSO", &format!("http://127.0.0.1:{port}"));
+    let run = t.run(["-p", "dev", "--", "true"]);
+    run.code(69).error_line(&[&format!(
+        "cannot reach the SSO portal at http://127.0.0.1:{port}: connection refused"
+    )]);
+    assert!(!run.stderr.contains("dispatch failure") && !run.stderr.contains("SSOX_HTTP_TIMEOUT"));
+}
+
+#[test]
+fn with_stderr_captured_as_by_a_credential_process_the_error_says_so() {
+    // stdin is a terminal (botocore passes the user's), stderr is a pipe.
+    let t = TestEnv::dev();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import os, pty, subprocess, sys\n\
+             master, slave = pty.openpty()\n\
+             r = subprocess.run(sys.argv[1:], stdin=slave, capture_output=True)\n\
+             sys.stdout.write(r.stderr.decode())\n\
+             sys.exit(r.returncode)",
+            SSOX,
+            "-p",
+            "dev",
+            "--json",
+        ])
+        .envs(t.cmd(["x"]).get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(77));
+    let stderr = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stderr.contains("stderr is captured, as when ssox runs as a credential_process"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@
 mod support;
 
 mod chains;
+mod configure;
 mod errors;
 mod exec_mode;
 mod interop;

@@ -96,6 +96,41 @@ fn profiles_lists_every_profile_with_its_kind_and_credential_state() {
         .unwrap();
     assert_eq!(dev["kind"], "sso");
     assert_eq!(dev["health"], "good");
+    // The states as fields, timestamps in RFC 3339, for scripts.
+    assert_eq!(dev["account_id"], "111111111111");
+    assert_eq!(dev["role_name"], "readOnly");
+    assert_eq!(dev["sso_session"], "corp");
+    assert_eq!(dev["login_needed"], false);
+    assert_eq!(
+        dev["token_refreshable"], false,
+        "login_corp caches no refresh token"
+    );
+    for key in ["token_expires_at", "credentials_expire_at"] {
+        let at = dev[key].as_str().unwrap_or_else(|| panic!("{key}: {dev}"));
+        assert!(
+            at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+            "{key}: {at}"
+        );
+    }
+    let legacy = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "legacy")
+        .unwrap();
+    assert_eq!(legacy["login_needed"], true);
+    assert_eq!(legacy["token_expires_at"], serde_json::Value::Null);
+    assert_eq!(legacy["credentials_expire_at"], serde_json::Value::Null);
+    let workload = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "workload")
+        .unwrap();
+    assert_eq!(
+        workload["role_arn"],
+        "arn:aws:iam::123456789012:role/workload"
+    );
     assert_eq!(
         t.run(["profiles", "--names"]).success().stdout,
         "broken\ndev\nkeys\nlegacy\nmixed\nproc\nsettings-only\nteam prof\nwebid\nworkload\n"
@@ -154,6 +189,18 @@ fn doctor_explains_the_path_without_network() {
         "{}",
         run.stdout
     );
+    // An expired token that can be refreshed says so once.
+    t.cache_refreshable_corp(-60);
+    let run = t.run(["doctor", "-p", "dev"]);
+    let token = run
+        .success()
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("token"))
+        .unwrap()
+        .to_string();
+    assert!(token.ends_with(": token expired, refreshable"), "{token}");
+    assert_eq!(token.matches("refreshable").count(), 1, "{token}");
     let run = t.run(["doctor", "-p", "workload"]);
     assert!(
         run.success()
@@ -263,29 +310,154 @@ fn bash_completes_profile_and_session_names_from_the_config() {
     assert!(out.contains("session: corp\n"), "{out}");
 }
 
+/// What zsh offers for `line`, driven on a pseudo-terminal as a person pressing Tab.
+fn zsh_offers(t: &TestEnv, line: &str, setup: &str) -> Vec<String> {
+    let bin = std::path::Path::new(SSOX).parent().unwrap();
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("zsh")
+        .arg(format!("{dir}/tests/support/zsh_complete.zsh"))
+        .arg(format!("{dir}/completions"))
+        .arg(line)
+        .env_clear()
+        .env("HOME", t.home())
+        .env("TERM", "dumb")
+        .env("ZSH_COMPLETE_SETUP", setup)
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn shells_present(shells: &[&str]) -> bool {
+    let missing: Vec<&&str> = shells.iter().filter(|s| !have(s)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    skipped(
+        &format!("{missing:?}"),
+        "the completion checks need zsh and fish (apt-get install zsh fish)",
+    );
+    false
+}
+
 #[test]
-fn zsh_and_fish_scripts_parse_and_fish_completes_profile_names() {
-    if !(have("zsh") && have("fish")) {
+fn zsh_offers_subcommands_at_the_start_and_each_subcommands_own_options() {
+    if !shells_present(&["zsh"]) {
+        return;
+    }
+    let t = kinds_env();
+    let first = zsh_offers(&t, "ssox ", ":");
+    for want in ["login", "configure", "doctor", "profiles"] {
+        assert!(first.contains(&want.to_string()), "{first:?}");
+    }
+    // Not the files of the working directory, not every command on PATH.
+    assert!(
+        !first.iter().any(|w| w == "Cargo.toml" || w == "ls"),
+        "{first:?}"
+    );
+    assert_eq!(zsh_offers(&t, "ssox login --sso-session ", ":"), ["corp"]);
+    assert_eq!(
+        zsh_offers(&t, "ssox configure --sso-session ", ":"),
+        ["corp"]
+    );
+    let login_options = zsh_offers(&t, "ssox login --", ":");
+    assert!(
+        login_options.contains(&"--use-device-code".to_string()),
+        "{login_options:?}"
+    );
+    assert!(zsh_offers(&t, "ssox -p w", ":").contains(&"workload".to_string()));
+}
+
+#[test]
+fn after_the_separator_every_shell_hands_over_to_programs_own_completion() {
+    if !shells_present(&["zsh", "fish"]) {
+        return;
+    }
+    let t = kinds_env();
+    // A program with a completion of its own: what it offers must come through ssox.
+    let zsh = zsh_offers(
+        &t,
+        "ssox -p dev -- mytool al",
+        "_mytool() { compadd alpha beta }; compdef _mytool mytool",
+    );
+    assert_eq!(zsh, ["alpha"]);
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let fish = shell_run(
+        &t,
+        "fish",
+        &format!(
+            "source {dir}/completions/ssox.fish; complete -c mytool -f -a 'alpha beta'
+             complete -C 'ssox -p dev -- mytool al'; echo ---; complete -C 'ssox -p dev -- ssox pro'"
+        ),
+    );
+    let (program, names) = fish.split_once("---\n").unwrap();
+    assert_eq!(program.trim(), "alpha");
+    // The command name itself completes from PATH (ssox is on it).
+    assert!(names.starts_with("profiles"), "{names}");
+    let bash_completion = "/usr/share/bash-completion/bash_completion";
+    if !std::path::Path::new(bash_completion).exists() {
         return skipped(
-            "zsh or fish",
-            "the zsh and fish completion checks need both shells",
+            "bash-completion",
+            "the bash hand-over uses bash-completion's _command_offset (apt-get install bash-completion)",
         );
+    }
+    let bash = shell_run(
+        &t,
+        "bash",
+        &format!(
+            "source {bash_completion}; source {dir}/completions/ssox.bash; complete -W 'alpha beta' mytool
+             COMP_WORDS=(ssox -p dev -- mytool al); COMP_CWORD=5; COMP_LINE='ssox -p dev -- mytool al'; COMP_POINT=${{#COMP_LINE}}
+             _ssox ssox al mytool; echo \"${{COMPREPLY[*]}}\""
+        ),
+    );
+    assert_eq!(bash.trim(), "alpha");
+}
+
+#[test]
+fn fish_completes_formats_and_names_right_after_their_options() {
+    if !shells_present(&["fish"]) {
+        return;
     }
     let t = kinds_env();
     let dir = env!("CARGO_MANIFEST_DIR");
-    shell_run(
-        &t,
-        "zsh",
-        &format!(
-            "autoload -U compinit && compinit -u -D && source {dir}/completions/_ssox && whence -w _ssox_profile_names"
-        ),
-    );
     let out = shell_run(
         &t,
         "fish",
-        &format!("source {dir}/completions/ssox.fish; complete -C 'ssox -p w'"),
+        &format!(
+            "source {dir}/completions/ssox.fish; complete -C 'ssox --format '; echo ---; complete -C 'ssox -p w'; echo ---; complete -C 'ssox '"
+        ),
     );
-    assert!(out.contains("webid") && out.contains("workload"), "{out}");
+    let parts: Vec<&str> = out.split("---\n").collect();
+    let formats: Vec<&str> = parts[0]
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    for f in ["process", "env", "dotenv", "powershell", "fish"] {
+        assert!(formats.contains(&f), "{formats:?}");
+    }
+    assert!(
+        parts[1].contains("webid") && parts[1].contains("workload"),
+        "{}",
+        parts[1]
+    );
+    // Subcommands, no file names.
+    assert!(
+        parts[2].contains("configure") && !parts[2].contains("Cargo.toml"),
+        "{}",
+        parts[2]
+    );
 }
 
 #[test]

@@ -78,8 +78,43 @@ pub struct ScriptedError {
     pub message: String,
 }
 
+/// An account in the fake's directory and the roles the token may use in it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+impl Account {
+    pub fn new(id: &str, name: &str, roles: &[&str]) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            roles: roles.iter().map(|r| (*r).to_string()).collect(),
+        }
+    }
+}
+
+/// What ListAccounts and ListAccountRoles answer unless a test says otherwise: three
+/// accounts, so that with pages of two both listings take more than one page.
+pub fn default_directory() -> Vec<Account> {
+    vec![
+        Account::new("111111111111", "dev", &["readOnly", "admin"]),
+        Account::new("222222222222", "prod", &["readOnly", "admin"]),
+        Account::new(
+            "333333333333",
+            "Shared Services",
+            &["AdministratorAccess", "ReadOnlyAccess", "Billing"],
+        ),
+    ]
+}
+
 #[derive(Default)]
 struct State {
+    directory: Vec<Account>,
+    /// The most items a List page holds.
+    page_size: usize,
     requests: Vec<Request>,
     access_tokens: HashMap<String, i64>,
     refresh_tokens: HashSet<String>,
@@ -120,6 +155,8 @@ impl FakeAws {
             device_ttl: 600,
             device_interval: 1,
             rotate_refresh: true,
+            directory: default_directory(),
+            page_size: 2,
             ..State::default()
         }));
         let st = state.clone();
@@ -260,6 +297,11 @@ impl FakeAws {
 
     pub fn refresh_token_valid(&self, token: &str) -> bool {
         self.st().refresh_tokens.contains(token)
+    }
+
+    /// Replaces the accounts and roles the token may use.
+    pub fn set_directory(&self, directory: Vec<Account>) {
+        self.state.lock().unwrap().directory = directory;
     }
 
     pub fn set_role_ttl(&self, secs: i64) {
@@ -749,6 +791,30 @@ fn create_token(st: &mut State, body: &Value) -> Response {
     }
 }
 
+/// One page of `items` from the request's `next_token` (an offset), and the next token.
+fn page_of(items: &[Value], req: &Request, size: usize) -> (Vec<Value>, Value) {
+    let start: usize = req
+        .query
+        .get("next_token")
+        .and_then(|t| t.strip_prefix("page-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let size = req
+        .query
+        .get("max_result")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(size)
+        .min(size);
+    let end = (start + size).min(items.len());
+    let page = items.get(start..end).unwrap_or(&[]).to_vec();
+    let next = if end < items.len() {
+        Value::String(format!("page-{end}"))
+    } else {
+        Value::Null
+    };
+    (page, next)
+}
+
 fn portal(st: &mut State, req: &Request) -> Response {
     let token = req
         .headers
@@ -789,22 +855,27 @@ fn portal(st: &mut State, req: &Request) -> Response {
                 }}),
             )
         }
-        Op::ListAccounts => Response::json(
-            200,
-            json!({ "accountList": [
-                { "accountId": "111111111111", "accountName": "dev", "emailAddress": "dev@example.com" },
-                { "accountId": "222222222222", "accountName": "prod", "emailAddress": "prod@example.com" },
-            ]}),
-        ),
+        Op::ListAccounts => {
+            let accounts: Vec<Value> = st
+                .directory
+                .iter()
+                .map(|a| json!({ "accountId": a.id, "accountName": a.name, "emailAddress": format!("{}@example.com", a.id) }))
+                .collect();
+            let (page, next) = page_of(&accounts, req, st.page_size);
+            Response::json(200, json!({ "accountList": page, "nextToken": next }))
+        }
         Op::ListAccountRoles => {
             let account = req.query.get("account_id").cloned().unwrap_or_default();
-            Response::json(
-                200,
-                json!({ "roleList": [
-                    { "roleName": "readOnly", "accountId": account },
-                    { "roleName": "admin", "accountId": account },
-                ]}),
-            )
+            let Some(entry) = st.directory.iter().find(|a| a.id == account) else {
+                return Response::error(403, "ForbiddenException", "No access");
+            };
+            let roles: Vec<Value> = entry
+                .roles
+                .iter()
+                .map(|r| json!({ "roleName": r, "accountId": account }))
+                .collect();
+            let (page, next) = page_of(&roles, req, st.page_size);
+            Response::json(200, json!({ "roleList": page, "nextToken": next }))
         }
         Op::Logout => {
             st.access_tokens.remove(&token);
