@@ -61,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role your SSO login can use into ~/.aws/config')
+            [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS web console as a profile, in the browser (or print the sign-in URL)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (profile names complete from your config files)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -129,6 +130,27 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ssox;console' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The profile to sign in as [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile to sign in as [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The console''s region [default: $AWS_REGION, else $AWS_DEFAULT_REGION, else the profile''s region, else us-east-1]')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Open this service''s console page (s3, ec2, cloudformation, ...) instead of the home page')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Open this console URL after signing in')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long the console session lasts (15m to 12h; up to 36h for an IAM user''s keys) [default: as long as the credentials]')
+            [CompletionResult]::new('--mfa-token', '--mfa-token', [CompletionResultType]::ParameterName, 'The MFA code for a role with mfa_serial (else ssox asks on the terminal)')
+            [CompletionResult]::new('--process-timeout', '--process-timeout', [CompletionResultType]::ParameterName, 'How long a profile''s credential_process may run')
+            [CompletionResult]::new('--login-timeout', '--login-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the login to be approved (e.g. 10m, 90s)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Print the sign-in URL on stdout instead of opening it (it signs in whoever has it, for about 15 minutes)')
+            [CompletionResult]::new('--no-login', '--no-login', [CompletionResultType]::ParameterName, 'Never start a login; fail with exit status 77 when no usable token is cached')
+            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Ignore cached role credentials and fetch new ones')
+            [CompletionResult]::new('--use-device-code', '--use-device-code', [CompletionResultType]::ParameterName, 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser; only print the URL to open')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'ssox;completions' {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
@@ -142,6 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role your SSO login can use into ~/.aws/config')
+            [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS web console as a profile, in the browser (or print the sign-in URL)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (profile names complete from your config files)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -159,6 +182,9 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             break
         }
         'ssox;help;configure' {
+            break
+        }
+        'ssox;help;console' {
             break
         }
         'ssox;help;completions' {

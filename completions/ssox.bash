@@ -41,6 +41,9 @@ _ssox() {
             ssox,configure)
                 cmd="ssox__subcmd__configure"
                 ;;
+            ssox,console)
+                cmd="ssox__subcmd__console"
+                ;;
             ssox,doctor)
                 cmd="ssox__subcmd__doctor"
                 ;;
@@ -61,6 +64,9 @@ _ssox() {
                 ;;
             ssox__subcmd__help,configure)
                 cmd="ssox__subcmd__help__subcmd__configure"
+                ;;
+            ssox__subcmd__help,console)
+                cmd="ssox__subcmd__help__subcmd__console"
                 ;;
             ssox__subcmd__help,doctor)
                 cmd="ssox__subcmd__help__subcmd__doctor"
@@ -84,7 +90,7 @@ _ssox() {
 
     case "${cmd}" in
         ssox)
-            opts="-p -c -v -h -V --profile --region --no-login --env-export --env --json --format --pretty --credentials-file-profile --force --min-ttl --refresh --server --mfa-token --process-timeout --use-device-code --no-browser --login-timeout --verbose --help --version login logout profiles doctor configure completions help"
+            opts="-p -c -v -h -V --profile --region --no-login --env-export --env --json --format --pretty --credentials-file-profile --force --min-ttl --refresh --server --mfa-token --process-timeout --use-device-code --no-browser --login-timeout --verbose --help --version login logout profiles doctor configure console completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,6 +195,56 @@ _ssox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssox__subcmd__console)
+            opts="-p -v -h --profile --url --region --service --destination --duration --no-login --refresh --mfa-token --process-timeout --use-device-code --no-browser --login-timeout --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    _ssox_names --names "${cur}"
+                    return 0
+                    ;;
+                -p)
+                    _ssox_names --names "${cur}"
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --destination)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --process-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --login-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssox__subcmd__doctor)
             opts="-p -v -h --profile --check --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -212,7 +268,7 @@ _ssox() {
             return 0
             ;;
         ssox__subcmd__help)
-            opts="login logout profiles doctor configure completions help"
+            opts="login logout profiles doctor configure console completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +296,20 @@ _ssox() {
             return 0
             ;;
         ssox__subcmd__help__subcmd__configure)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssox__subcmd__help__subcmd__console)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -57,6 +57,7 @@ set edit:completion:arg-completer[ssox] = {|@words|
             cand profiles 'List the profiles with their kind, account and role, region, and the state of their credentials'
             cand doctor 'Explain what ssox would do for a profile, and why (no network unless --check)'
             cand configure 'Write a profile for every account and role your SSO login can use into ~/.aws/config'
+            cand console 'Open the AWS web console as a profile, in the browser (or print the sign-in URL)'
             cand completions 'Print the completion script for a shell (profile names complete from your config files)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -119,6 +120,26 @@ set edit:completion:arg-completer[ssox] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'ssox;console'= {
+            cand -p 'The profile to sign in as [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]'
+            cand --profile 'The profile to sign in as [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]'
+            cand --region 'The console''s region [default: $AWS_REGION, else $AWS_DEFAULT_REGION, else the profile''s region, else us-east-1]'
+            cand --service 'Open this service''s console page (s3, ec2, cloudformation, ...) instead of the home page'
+            cand --destination 'Open this console URL after signing in'
+            cand --duration 'How long the console session lasts (15m to 12h; up to 36h for an IAM user''s keys) [default: as long as the credentials]'
+            cand --mfa-token 'The MFA code for a role with mfa_serial (else ssox asks on the terminal)'
+            cand --process-timeout 'How long a profile''s credential_process may run'
+            cand --login-timeout 'How long to wait for the login to be approved (e.g. 10m, 90s)'
+            cand --url 'Print the sign-in URL on stdout instead of opening it (it signs in whoever has it, for about 15 minutes)'
+            cand --no-login 'Never start a login; fail with exit status 77 when no usable token is cached'
+            cand --refresh 'Ignore cached role credentials and fetch new ones'
+            cand --use-device-code 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)'
+            cand --no-browser 'Do not open a browser; only print the URL to open'
+            cand -v 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
+            cand --verbose 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ssox;completions'= {
             cand -v 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
             cand --verbose 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
@@ -131,6 +152,7 @@ set edit:completion:arg-completer[ssox] = {|@words|
             cand profiles 'List the profiles with their kind, account and role, region, and the state of their credentials'
             cand doctor 'Explain what ssox would do for a profile, and why (no network unless --check)'
             cand configure 'Write a profile for every account and role your SSO login can use into ~/.aws/config'
+            cand console 'Open the AWS web console as a profile, in the browser (or print the sign-in URL)'
             cand completions 'Print the completion script for a shell (profile names complete from your config files)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -143,6 +165,8 @@ set edit:completion:arg-completer[ssox] = {|@words|
         &'ssox;help;doctor'= {
         }
         &'ssox;help;configure'= {
+        }
+        &'ssox;help;console'= {
         }
         &'ssox;help;completions'= {
         }

@@ -56,6 +56,7 @@ complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_comma
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -a "profiles" -d 'List the profiles with their kind, account and role, region, and the state of their credentials'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -a "doctor" -d 'Explain what ssox would do for a profile, and why (no network unless --check)'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -a "configure" -d 'Write a profile for every account and role your SSO login can use into ~/.aws/config'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -a "console" -d 'Open the AWS web console as a profile, in the browser (or print the sign-in URL)'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -a "completions" -d 'Print the completion script for a shell (profile names complete from your config files)'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand login" -s p -l profile -d 'A profile whose SSO session to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]' -r -f -a "(ssox profiles --names 2>/dev/null)"
@@ -93,15 +94,31 @@ complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subco
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand configure" -l no-browser -d 'Do not open a browser; only print the URL to open'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand configure" -s v -l verbose -d 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand configure" -s h -l help -d 'Print help'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -s p -l profile -d 'The profile to sign in as [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]' -r -f -a "(ssox profiles --names 2>/dev/null)"
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l region -d 'The console\'s region [default: $AWS_REGION, else $AWS_DEFAULT_REGION, else the profile\'s region, else us-east-1]' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l service -d 'Open this service\'s console page (s3, ec2, cloudformation, ...) instead of the home page' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l destination -d 'Open this console URL after signing in' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l duration -d 'How long the console session lasts (15m to 12h; up to 36h for an IAM user\'s keys) [default: as long as the credentials]' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l mfa-token -d 'The MFA code for a role with mfa_serial (else ssox asks on the terminal)' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l process-timeout -d 'How long a profile\'s credential_process may run' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l login-timeout -d 'How long to wait for the login to be approved (e.g. 10m, 90s)' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l url -d 'Print the sign-in URL on stdout instead of opening it (it signs in whoever has it, for about 15 minutes)'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l no-login -d 'Never start a login; fail with exit status 77 when no usable token is cached'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l refresh -d 'Ignore cached role credentials and fetch new ones'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l use-device-code -d 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -l no-browser -d 'Do not open a browser; only print the URL to open'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -s v -l verbose -d 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand console" -s h -l help -d 'Print help'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand completions" -s v -l verbose -d 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help" -f -a "login" -d 'Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help" -f -a "logout" -d 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help" -f -a "profiles" -d 'List the profiles with their kind, account and role, region, and the state of their credentials'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help" -f -a "doctor" -d 'Explain what ssox would do for a profile, and why (no network unless --check)'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help" -f -a "configure" -d 'Write a profile for every account and role your SSO login can use into ~/.aws/config'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help" -f -a "completions" -d 'Print the completion script for a shell (profile names complete from your config files)'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "login" -d 'Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "logout" -d 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "profiles" -d 'List the profiles with their kind, account and role, region, and the state of their credentials'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "doctor" -d 'Explain what ssox would do for a profile, and why (no network unless --check)'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "configure" -d 'Write a profile for every account and role your SSO login can use into ~/.aws/config'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "console" -d 'Open the AWS web console as a profile, in the browser (or print the sign-in URL)'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "completions" -d 'Print the completion script for a shell (profile names complete from your config files)'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_using_subcommand help; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 function __fish_ssox_after_dashdash
     contains -- -- (commandline -opc)
@@ -116,7 +133,7 @@ end
 complete -c ssox -n __fish_ssox_after_dashdash -x -a "(__fish_ssox_program)"
 complete -c ssox -n "not __fish_ssox_after_dashdash" -f
 
-set -l __ssox_top "not __fish_ssox_after_dashdash; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help"
+set -l __ssox_top "not __fish_ssox_after_dashdash; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help"
 complete -c ssox -n $__ssox_top -s p -l profile -r -f -a "(ssox profiles --names 2>/dev/null)"
 complete -c ssox -n $__ssox_top -s c -l credentials-file-profile -r -f -a "(ssox profiles --names 2>/dev/null)"
 complete -c ssox -n $__ssox_top -l format -r -f -a "process\t'credential_process JSON (Version 1)'

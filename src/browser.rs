@@ -59,8 +59,25 @@ pub fn available(env: &Env) -> bool {
     !candidates(env, "x").is_empty()
 }
 
-/// Starts the first opener that can be started; returns its name.
-pub fn open(env: &Env, url: &str) -> Option<String> {
+/// An opener that was started.
+pub struct Opened {
+    pub name: String,
+    ended: std::sync::mpsc::Receiver<Option<std::process::ExitStatus>>,
+}
+
+impl Opened {
+    /// The opener's exit status if it has ended and failed (a `$BROWSER` that is `false`, an
+    /// `xdg-open` with no handler); `None` while it runs or after it succeeded.
+    pub fn failed(&self) -> Option<std::process::ExitStatus> {
+        match self.ended.try_recv() {
+            Ok(Some(status)) if !status.success() => Some(status),
+            _ => None,
+        }
+    }
+}
+
+/// Starts the first opener that can be started.
+pub fn open(env: &Env, url: &str) -> Option<Opened> {
     for argv in candidates(env, url) {
         let Some((prog, args)) = argv.split_first() else {
             continue;
@@ -73,8 +90,14 @@ pub fn open(env: &Env, url: &str) -> Option<String> {
             .spawn();
         if let Ok(mut child) = spawned {
             // Reap it whenever it ends; a browser may outlive the login.
-            std::thread::spawn(move || child.wait());
-            return Some(prog.clone());
+            let (tx, ended) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(child.wait().ok());
+            });
+            return Some(Opened {
+                name: prog.clone(),
+                ended,
+            });
         }
     }
     None

@@ -29,6 +29,8 @@ Examples:
   ssox logout                           log out of every SSO session
   ssox profiles                         list profiles and the state of their credentials
   ssox doctor -p dev                    explain what ssox would do for dev, and why
+  ssox console -p dev                   open the AWS console as dev in the browser
+  ssox console -p dev --service s3 --url   print a sign-in URL for the S3 console
   ssox completions bash > ~/.local/share/bash-completion/completions/ssox
   ssox -p dev -v -- aws sts get-caller-identity
                                         show each step on stderr";
@@ -83,8 +85,59 @@ pub enum Command {
     Doctor(DoctorCmd),
     /// Write a profile for every account and role your SSO login can use into ~/.aws/config
     Configure(ConfigureCmd),
+    /// Open the AWS web console as a profile, in the browser (or print the sign-in URL)
+    Console(ConsoleCmd),
     /// Print the completion script for a shell (profile names complete from your config files)
     Completions(CompletionsCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleCmd {
+    /// The profile to sign in as [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Print the sign-in URL on stdout instead of opening it (it signs in whoever has it, for
+    /// about 15 minutes)
+    #[arg(long)]
+    pub url: bool,
+
+    /// The console's region [default: $AWS_REGION, else $AWS_DEFAULT_REGION, else the
+    /// profile's region, else us-east-1]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Open this service's console page (s3, ec2, cloudformation, ...) instead of the home page
+    #[arg(long, value_name = "NAME", conflicts_with = "destination")]
+    pub service: Option<String>,
+
+    /// Open this console URL after signing in
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+
+    /// How long the console session lasts (15m to 12h; up to 36h for an IAM user's keys)
+    /// [default: as long as the credentials]
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<Span>,
+
+    /// Never start a login; fail with exit status 77 when no usable token is cached
+    #[arg(long)]
+    pub no_login: bool,
+
+    /// Ignore cached role credentials and fetch new ones
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// The MFA code for a role with mfa_serial (else ssox asks on the terminal)
+    #[arg(long, value_name = "CODE")]
+    pub mfa_token: Option<String>,
+
+    /// How long a profile's credential_process may run
+    #[arg(long, value_name = "DURATION", default_value_t = PROCESS_TIMEOUT)]
+    pub process_timeout: Span,
+
+    #[command(flatten)]
+    pub login: LoginArgs,
 }
 
 // Each bool is an independent command-line switch.

@@ -75,6 +75,10 @@ pub struct Reply {
     pub status: &'static str,
     pub content_type: &'static str,
     pub body: String,
+    /// More header lines (`Location` for a redirect).
+    pub headers: Vec<(&'static str, String)>,
+    /// Told once the reply has been written (or could not be).
+    pub sent: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// Listens on `addr` with a large backlog. Needs a tokio runtime context.
@@ -102,8 +106,13 @@ async fn read_head(sock: &mut TcpStream) -> Option<Head> {
 
 async fn write_reply(sock: &mut TcpStream, reply: &Reply) {
     // One write, then the close when the socket is dropped: the fewest system calls.
+    let extra = reply.headers.iter().fold(String::new(), |mut s, (k, v)| {
+        use std::fmt::Write;
+        let _ = write!(s, "{k}: {v}\r\n");
+        s
+    });
     let answer = format!(
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{}",
         reply.status,
         reply.content_type,
         reply.body.len(),
@@ -139,8 +148,11 @@ where
             if let Ok(Some(head)) =
                 tokio::time::timeout(REQUEST_DEADLINE, read_head(&mut sock)).await
             {
-                let reply = handle(head).await;
+                let mut reply = handle(head).await;
                 write_reply(&mut sock, &reply).await;
+                if let Some(sent) = reply.sent.take() {
+                    let _ = sent.send(());
+                }
             }
         });
     }
@@ -198,6 +210,8 @@ mod tests {
                         status: "200 OK",
                         content_type: "text/plain",
                         body: head.path().to_string(),
+                        headers: Vec::new(),
+                        sent: None,
                     }
                 }
             }));

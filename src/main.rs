@@ -24,6 +24,7 @@ mod pyjson;
 mod secret;
 mod settings;
 mod shell;
+mod signin;
 mod sso;
 mod term;
 mod timefmt;
@@ -65,6 +66,7 @@ fn main() {
         Some(Command::Profiles(cmd)) => commands::profiles::run(&cmd, env),
         Some(Command::Doctor(cmd)) => commands::doctor::run(&cmd, env),
         Some(Command::Configure(cmd)) => commands::configure::run(&cmd, &env),
+        Some(Command::Console(cmd)) => commands::console::run(&cmd, env),
         Some(Command::Completions(cmd)) => commands::completions::run(&cmd),
         None => commands::run::run(cli.run, env),
     };

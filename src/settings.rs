@@ -16,6 +16,7 @@ use crate::cli::{LOGIN_TIMEOUT, LoginArgs, PROCESS_TIMEOUT, RunArgs};
 use crate::config::FilePaths;
 pub use crate::config::{ProfileSource, profile_name};
 use crate::env::Env;
+use crate::error::Error;
 use crate::output::Format;
 /// Cached role credentials are reused only while at least this long remains (the AWS CLI's
 /// rule); `--min-ttl` can ask for more, never for less.
@@ -40,6 +41,81 @@ impl Common {
             env,
         }
     }
+}
+
+/// With no profile named anywhere and no `[default]`, a person at a terminal picks one; the
+/// command line they could have typed is printed once, so next time they can. `None` when a
+/// profile was named (or `default` exists, or there are none to pick from). `subcommand` is
+/// the one the user ran (`console`), for the command line printed.
+pub fn pick_profile(
+    common: &Common,
+    set: &crate::config::ConfigSet,
+    interactive: bool,
+    timeout: Duration,
+    subcommand: Option<&str>,
+) -> Result<Option<String>, Error> {
+    use crate::config::resolve;
+    use crate::error::Exit;
+    if common.profile_source != ProfileSource::Default
+        || set.profile(&common.profile).is_some()
+        || set.profiles.is_empty()
+    {
+        return Ok(None);
+    }
+    if !interactive {
+        return Err(resolve::no_profile_named(set, &common.env, &common.paths));
+    }
+    let width = set
+        .profiles
+        .keys()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let names: Vec<&String> = set.profiles.keys().collect();
+    let labels: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let what = match resolve::resolve_chain(set, name) {
+                Ok(chain) => {
+                    let (kind, target, _) = resolve::what_it_is(set, &chain);
+                    format!("{kind} {target}")
+                }
+                Err(_) => "(incomplete)".to_string(),
+            };
+            format!("{name:<width$}  {what}")
+        })
+        .collect();
+    let prompt = "No profile given: choose one (type to filter, Enter, Esc cancels)";
+    let chosen = match crate::picker::one(prompt, &labels, timeout) {
+        Ok(i) => names[i].clone(),
+        Err(crate::picker::Stop::Cancelled) => {
+            return Err(Error::new(Exit::Interrupted, "no profile chosen"));
+        }
+        Err(crate::picker::Stop::TimedOut) => {
+            return Err(Error::new(Exit::TempFail, "no profile chosen in time"));
+        }
+        Err(crate::picker::Stop::Io(e)) => {
+            crate::vlog!("cannot show the picker: {e}");
+            return Err(resolve::no_profile_named(set, &common.env, &common.paths));
+        }
+    };
+    // The command line as typed, with `-p NAME` after the subcommand (if any).
+    let mut args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| crate::shell::quote(&a.to_string_lossy()))
+        .collect();
+    let mut line = vec!["ssox".to_string()];
+    if let Some(sub) = subcommand
+        && let Some(i) = args.iter().position(|a| a == sub)
+    {
+        args.remove(i);
+        line.push(sub.to_string());
+    }
+    line.extend(["-p".to_string(), crate::shell::quote(&chosen)]);
+    line.extend(args);
+    crate::notice!("using profile {chosen}; next time: {}", line.join(" "));
+    Ok(Some(chosen))
 }
 
 /// How a login runs, whether asked for (`ssox login`) or started because none was cached.
@@ -158,6 +234,49 @@ pub enum Output {
     },
     /// `-c NAME` without PROGRAM: write the credentials file, run nothing.
     WriteOnly,
+}
+
+/// What `ssox console` adds to [`Common`].
+#[derive(Debug)]
+pub struct Console {
+    pub common: Common,
+    pub policy: LoginPolicy,
+    pub interactive: bool,
+    pub fetch: Fetch,
+    /// `--url`: print the URL instead of opening it.
+    pub print_url: bool,
+    pub service: Option<String>,
+    pub destination: Option<String>,
+    pub duration: Option<Duration>,
+}
+
+impl Console {
+    pub fn new(cmd: &crate::cli::ConsoleCmd, env: Env) -> Self {
+        let interactive = crate::term::interactive();
+        let captured = false;
+        Self {
+            common: Common::new(cmd.profile.as_deref(), env),
+            policy: login_policy(
+                cmd.no_login,
+                interactive,
+                captured,
+                LoginOptions::new(&cmd.login, None),
+            ),
+            interactive,
+            fetch: Fetch {
+                region: cmd.region.clone().filter(|r| !r.is_empty()),
+                refresh: cmd.refresh,
+                mfa_token: cmd.mfa_token.clone(),
+                process_timeout: cmd.process_timeout.0,
+                prompt_timeout: cmd.login.login_timeout.0,
+                ..Fetch::default()
+            },
+            print_url: cmd.url,
+            service: cmd.service.clone(),
+            destination: cmd.destination.clone(),
+            duration: cmd.duration.map(|d| d.0),
+        }
+    }
 }
 
 /// What running, printing or writing credentials adds to [`Common`].

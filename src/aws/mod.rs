@@ -124,7 +124,7 @@ type ClientKey = (bool, Option<String>);
 pub struct Net {
     env: Env,
     timeout: Duration,
-    overrides: [(Service, Option<Endpoint>); 3],
+    overrides: [(Service, Option<Endpoint>); 4],
     pub fips: Option<Flag>,
     pub dualstack: Option<Flag>,
     pub ca_bundle: Option<CaBundle>,
@@ -149,6 +149,7 @@ impl Net {
                 (Service::Sso, configured(Service::Sso)?),
                 (Service::SsoOidc, configured(Service::SsoOidc)?),
                 (Service::Sts, configured(Service::Sts)?),
+                (Service::Signin, configured(Service::Signin)?),
             ],
             fips: flag(env, "AWS_USE_FIPS_ENDPOINT", selected, "use_fips_endpoint"),
             dualstack: flag(
@@ -264,12 +265,21 @@ impl Net {
         if let Some((_, c)) = clients.iter().find(|(k, _)| *k == key) {
             return Ok(c.clone());
         }
-        let tls = if key.0 {
+        let (tls, proxy_config) = self.connector_parts(target)?;
+        let client = client_for(tls, proxy_config);
+        clients.push((key, client.clone()));
+        Ok(client)
+    }
+
+    /// What a connector to `target` needs: the TLS settings (for https or an https proxy)
+    /// and the proxy.
+    fn connector_parts(&self, target: &Target) -> Result<(Option<TlsContext>, ProxyConfig), Error> {
+        let tls = if target.tls() {
             Some(self.tls_context()?)
         } else {
             None
         };
-        let proxy_config = match proxy {
+        let proxy_config = match target.route.proxy() {
             Some(p) => ProxyConfig::all(p.url.as_str()).map_err(|e| {
                 Error::new(
                     Exit::Config,
@@ -279,9 +289,78 @@ impl Net {
             })?,
             None => ProxyConfig::disabled(),
         };
-        let client = client_for(tls, proxy_config);
-        clients.push((key, client.clone()));
-        Ok(client)
+        Ok((tls, proxy_config))
+    }
+
+    /// POSTs a form to `url` at `target` (an endpoint no SDK client serves: the sign-in
+    /// federation endpoint), through the same proxy and TLS settings as every SDK call, within
+    /// the call timeout. Returns the status and the body (up to [`MAX_RAW_BODY`]).
+    pub async fn post_form(
+        &self,
+        target: &Target,
+        url: &str,
+        form: &crate::secret::Secret,
+    ) -> Result<(u16, Vec<u8>), TransportError> {
+        use aws_smithy_runtime_api::client::http::HttpConnector;
+        use aws_smithy_types::body::SdkBody;
+        let failed = |kind| TransportError {
+            service: target.service,
+            url: target.url.clone(),
+            proxy: target.route.proxy().cloned(),
+            timeout: self.timeout,
+            kind,
+        };
+        let (tls, proxy) = self
+            .connector_parts(target)
+            .map_err(|e| failed(Transport::Other(e.message)))?;
+        let b = aws_smithy_http_client::Connector::builder().proxy_config(proxy);
+        let connector = match tls {
+            Some(ctx) => b
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .tls_context(ctx)
+                .build(),
+            None => b.build_http(),
+        };
+        let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(
+            form.expose().as_bytes().to_vec(),
+        ));
+        request
+            .set_uri(url)
+            .map_err(|e| failed(Transport::Other(format!("bad URL: {e}"))))?;
+        request
+            .set_method("POST")
+            .map_err(|e| failed(Transport::Other(e.to_string())))?;
+        request.headers_mut().insert(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        );
+        let call = async {
+            let response = connector.call(request).await.map_err(|e| {
+                failed(if e.is_timeout() {
+                    Transport::Timeout
+                } else {
+                    transport_kind_of(&e, target)
+                })
+            })?;
+            let status = response.status().as_u16();
+            let too_big = response
+                .headers()
+                .get("content-length")
+                .and_then(|l| l.parse::<usize>().ok())
+                .is_some_and(|l| l > MAX_RAW_BODY);
+            if too_big {
+                return Err(failed(Transport::Other("its answer is too large".into())));
+            }
+            let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
+                .collect()
+                .await
+                .map_err(|e| failed(Transport::Other(e.to_string())))?
+                .into_bytes();
+            Ok((status, body.to_vec()))
+        };
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| failed(Transport::Timeout))?
     }
 
     /// Sorts a failed call into what the user can act on.
@@ -350,11 +429,19 @@ fn causes<'a>(
     })
 }
 
+/// The most of an answer `Net::post_form` reads.
+const MAX_RAW_BODY: usize = 1 << 20;
+
 /// What went wrong before the service could answer.
 fn transport_kind<E>(err: &SdkError<E>, target: &Target) -> Transport
 where
     E: std::error::Error + 'static,
 {
+    transport_kind_of(err, target)
+}
+
+/// What went wrong before the service could answer, from any error chain.
+fn transport_kind_of(err: &(dyn std::error::Error + 'static), target: &Target) -> Transport {
     let mut refused = false;
     let mut dns = false;
     let mut tunnel = None;
@@ -389,6 +476,13 @@ fn default_url(
     dualstack: bool,
 ) -> Result<String, String> {
     let endpoint = match service {
+        // No SDK serves the sign-in endpoint: its host is the partition's (no FIPS or
+        // dual-stack variant exists).
+        Service::Signin => {
+            return crate::config::region::partition(region)
+                .map(|p| p.signin.to_string())
+                .ok_or_else(|| format!("`{region}` is in an isolated partition, which has no public sign-in endpoint"));
+        }
         Service::Sso => {
             use aws_sdk_sso::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
             let params = Params::builder()
@@ -560,6 +654,7 @@ impl TransportError {
         let settings = match self.service {
             Service::Sso | Service::SsoOidc => "sso_region and any AWS_ENDPOINT_URL* setting",
             Service::Sts => "the region and any AWS_ENDPOINT_URL_STS setting",
+            Service::Signin => "the region and any AWS_ENDPOINT_URL_SIGNIN setting",
         };
         match &self.kind {
             Transport::Timeout => err.hint(format!(

@@ -100,6 +100,8 @@ fn json(status: &'static str, body: String) -> Reply {
         status,
         content_type: "application/json",
         body,
+        headers: Vec::new(),
+        sent: None,
     }
 }
 

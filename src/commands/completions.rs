@@ -192,7 +192,7 @@ complete -c ssox -n \"not __fish_ssox_after_dashdash\" -f
 /// Values right after a top-level option: clap's `__fish_ssox_needs_command` cannot parse a
 /// command line whose last option still waits for its value, so these say it again without it.
 const FISH_TOP_VALUES: &str = "
-set -l __ssox_top \"not __fish_ssox_after_dashdash; and not __fish_seen_subcommand_from login logout profiles doctor configure completions help\"
+set -l __ssox_top \"not __fish_ssox_after_dashdash; and not __fish_seen_subcommand_from login logout profiles doctor configure console completions help\"
 complete -c ssox -n $__ssox_top -s p -l profile -r -f -a \"(ssox profiles --names 2>/dev/null)\"
 complete -c ssox -n $__ssox_top -s c -l credentials-file-profile -r -f -a \"(ssox profiles --names 2>/dev/null)\"
 ";

@@ -4,6 +4,7 @@
 
 pub mod completions;
 pub mod configure;
+pub mod console;
 pub mod doctor;
 pub mod login;
 pub mod logout;

@@ -28,7 +28,13 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
         Output::Print { .. } | Output::WriteOnly => None,
     };
     let set = crate::config::load(&settings.common.env, &settings.common.paths)?;
-    if let Some(name) = pick_profile(&settings, &set)? {
+    if let Some(name) = settings::pick_profile(
+        &settings.common,
+        &set,
+        settings.interactive,
+        settings.fetch.prompt_timeout,
+        None,
+    )? {
         settings.common.profile = name;
         settings.common.profile_source = ProfileSource::Picked;
     }
@@ -103,72 +109,6 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
     }
     vlog!("exec {}", program.path.display());
     Err(exec::exec(&program, child))
-}
-
-/// With no profile named anywhere and no `[default]`, a person at a terminal picks one; the
-/// command line they could have typed is printed once, so next time they can. `None` when a
-/// profile was named (or `default` exists, or there are none to pick from).
-fn pick_profile(
-    settings: &settings::Run,
-    set: &crate::config::ConfigSet,
-) -> Result<Option<String>, Error> {
-    let common = &settings.common;
-    if common.profile_source != ProfileSource::Default
-        || set.profile(&common.profile).is_some()
-        || set.profiles.is_empty()
-    {
-        return Ok(None);
-    }
-    if !settings.interactive {
-        return Err(resolve::no_profile_named(set, &common.env, &common.paths));
-    }
-    let width = set
-        .profiles
-        .keys()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(40);
-    let names: Vec<&String> = set.profiles.keys().collect();
-    let labels: Vec<String> = names
-        .iter()
-        .map(|name| {
-            let what = match resolve::resolve_chain(set, name) {
-                Ok(chain) => {
-                    let (kind, target, _) = resolve::what_it_is(set, &chain);
-                    format!("{kind} {target}")
-                }
-                Err(_) => "(incomplete)".to_string(),
-            };
-            format!("{name:<width$}  {what}")
-        })
-        .collect();
-    let prompt = "No profile given: choose one (type to filter, Enter, Esc cancels)";
-    let chosen = match crate::picker::one(prompt, &labels, settings.fetch.prompt_timeout) {
-        Ok(i) => names[i].clone(),
-        Err(crate::picker::Stop::Cancelled) => {
-            return Err(Error::new(Exit::Interrupted, "no profile chosen"));
-        }
-        Err(crate::picker::Stop::TimedOut) => {
-            return Err(Error::new(Exit::TempFail, "no profile chosen in time"));
-        }
-        Err(crate::picker::Stop::Io(e)) => {
-            vlog!("cannot show the picker: {e}");
-            return Err(resolve::no_profile_named(set, &common.env, &common.paths));
-        }
-    };
-    let mut line = vec![
-        "ssox".to_string(),
-        "-p".to_string(),
-        crate::shell::quote(&chosen),
-    ];
-    line.extend(
-        std::env::args_os()
-            .skip(1)
-            .map(|a| crate::shell::quote(&a.to_string_lossy())),
-    );
-    notice!("using profile {chosen}; next time: {}", line.join(" "));
-    Ok(Some(chosen))
 }
 
 fn valid_until(creds: &Credentials) -> String {

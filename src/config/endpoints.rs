@@ -13,6 +13,8 @@ pub enum Service {
     Sso,
     SsoOidc,
     Sts,
+    /// The AWS sign-in federation endpoint (`ssox console`).
+    Signin,
 }
 
 impl Service {
@@ -22,6 +24,7 @@ impl Service {
             Service::Sso => "the SSO portal",
             Service::SsoOidc => "the SSO OIDC service",
             Service::Sts => "STS",
+            Service::Signin => "the AWS sign-in endpoint",
         }
     }
 
@@ -30,6 +33,7 @@ impl Service {
             Service::Sso => "SSO",
             Service::SsoOidc => "SSO_OIDC",
             Service::Sts => "STS",
+            Service::Signin => "SIGNIN",
         }
     }
 
@@ -39,6 +43,7 @@ impl Service {
             Service::Sso => "sso",
             Service::SsoOidc => "sso_oidc",
             Service::Sts => "sts",
+            Service::Signin => "signin",
         }
     }
 }

@@ -53,6 +53,43 @@ pub fn choose(flag: Option<&str>, env: &Env, profile: Option<&Section>) -> Optio
     pick(p.get_nonempty("region")?, Source::Profile(p.name.clone()))
 }
 
+/// An AWS partition's sign-in and console hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    pub name: &'static str,
+    /// The federation endpoint's base URL (`/federation` follows).
+    pub signin: &'static str,
+    /// The console's base URL.
+    pub console: &'static str,
+}
+
+/// The partition a region belongs to, by its name as the AWS partitions file matches it:
+/// `cn-*` is aws-cn, `us-gov-*` aws-us-gov, the isolated `*-iso*-*` regions have no public
+/// sign-in endpoint (`None`), every other region is aws.
+pub fn partition(region: &str) -> Option<Partition> {
+    if region.starts_with("cn-") {
+        Some(Partition {
+            name: "aws-cn",
+            signin: "https://signin.amazonaws.cn",
+            console: "https://console.amazonaws.cn",
+        })
+    } else if region.starts_with("us-gov-") {
+        Some(Partition {
+            name: "aws-us-gov",
+            signin: "https://signin.amazonaws-us-gov.com",
+            console: "https://console.amazonaws-us-gov.com",
+        })
+    } else if region.split('-').any(|part| part.starts_with("iso")) {
+        None
+    } else {
+        Some(Partition {
+            name: "aws",
+            signin: "https://signin.aws.amazon.com",
+            console: "https://console.aws.amazon.com",
+        })
+    }
+}
+
 /// The region of ssox's own STS calls: the run's region, else us-east-1 (as the AWS CLI).
 pub fn for_sts(flag: Option<&str>, env: &Env, profile: Option<&Section>) -> RegionChoice {
     choose(flag, env, profile).unwrap_or(RegionChoice {
@@ -64,6 +101,22 @@ pub fn for_sts(flag: Option<&str>, env: &Env, profile: Option<&Section>) -> Regi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partitions_follow_the_region_name() {
+        assert_eq!(
+            partition("eu-west-1").unwrap().signin,
+            "https://signin.aws.amazon.com"
+        );
+        assert_eq!(partition("cn-north-1").unwrap().name, "aws-cn");
+        assert_eq!(
+            partition("us-gov-west-1").unwrap().console,
+            "https://console.amazonaws-us-gov.com"
+        );
+        assert_eq!(partition("us-east-1").unwrap().name, "aws");
+        assert!(partition("us-iso-east-1").is_none());
+        assert!(partition("us-isob-east-1").is_none());
+    }
     use crate::config::{ConfigSet, FileKind};
 
     #[test]

@@ -276,6 +276,44 @@ impl<'n> Sts<'n> {
         convert(out.credentials(), out.assumed_role_user())
     }
 
+    /// GetFederationToken, signed with an IAM user's long-term keys: temporary credentials
+    /// with the user's own permissions (the session policy allows everything, and a session
+    /// gets the intersection of it and the user's policies), as aws-vault does.
+    pub async fn federation_token(
+        &self,
+        name: &str,
+        duration_seconds: Option<i32>,
+    ) -> Result<Assumed, StsError> {
+        let out = self
+            .client
+            .get_federation_token()
+            .name(name)
+            .policy(ALLOW_ALL)
+            .set_duration_seconds(duration_seconds)
+            .send()
+            .await
+            .map_err(|e| self.classify(&e, "GetFederationToken", name))?;
+        let c = out.credentials().ok_or(StsError::Malformed)?;
+        let arn = out
+            .federated_user()
+            .map(|u| u.arn().to_string())
+            .unwrap_or_default();
+        Ok(Assumed {
+            credentials: Credentials {
+                access_key_id: Secret::new(c.access_key_id()),
+                secret_access_key: Secret::new(c.secret_access_key()),
+                session_token: Some(Secret::new(c.session_token())),
+                expiration: Some(c.expiration().secs()),
+                account_id: account_of(&arn),
+            },
+            assumed_role_id: out
+                .federated_user()
+                .map(|u| u.federated_user_id().to_string())
+                .unwrap_or_default(),
+            arn,
+        })
+    }
+
     fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
         &self,
         err: &SdkError<E>,
@@ -307,6 +345,56 @@ impl<'n> Sts<'n> {
             }
         }
     }
+}
+
+/// The session policy of a federation token: everything, so the user's own policies decide.
+const ALLOW_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// Temporary credentials for the console from an IAM user's long-term keys (the sign-in
+/// endpoint takes temporary credentials only); `duration` sets how long they, and so the
+/// console session, last.
+pub fn console_credentials(
+    ctx: &Context<'_>,
+    profile: &str,
+    keys: &Credentials,
+    duration: Option<i32>,
+) -> Result<Credentials, Error> {
+    let client = Sts::new(ctx.net()?, &ctx.sts_region().name, Some(keys))?;
+    let name = federated_name(ctx.env);
+    let started = Instant::now();
+    let out = ctx
+        .runtime()?
+        .block_on(client.federation_token(&name, duration))
+        .map_err(|e| match e {
+            StsError::Denied { .. } => Error::new(Exit::NoPerm, format!("profile `{profile}`: {e}")).hint(
+                "the console takes temporary credentials only, so ssox asks STS for a federation token with these long-term keys; the IAM user needs sts:GetFederationToken, or use a profile that assumes a role",
+            ),
+            e => e.to_error(profile),
+        })?;
+    vlog!(
+        "GetFederationToken as {} at {}: {:.1} ms",
+        out.arn,
+        client.target().url,
+        ms(started)
+    );
+    Ok(out.credentials)
+}
+
+/// The federated user's name: `ssox-USER`, cut to what GetFederationToken accepts (2 to 32
+/// of `[A-Za-z0-9_+=,.@-]`).
+fn federated_name(env: &crate::env::Env) -> String {
+    let user = env
+        .get("USER")
+        .or_else(|| env.get("LOGNAME"))
+        .unwrap_or("user");
+    let clean: String = user
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(*c))
+        .collect();
+    let mut name = format!("ssox-{clean}");
+    name.truncate(32);
+    name
 }
 
 fn convert(

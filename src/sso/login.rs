@@ -347,7 +347,7 @@ async fn pkce(
     let opened = if opts.no_browser {
         None
     } else {
-        browser::open(env, &url)
+        browser::open(env, &url).map(|o| o.name)
     };
     match opened {
         Some(how) => {
@@ -390,6 +390,8 @@ fn page(status: &'static str, body: &str) -> Reply {
         status,
         content_type: "text/html; charset=utf-8",
         body: body.to_string(),
+        headers: Vec::new(),
+        sent: None,
     }
 }
 
@@ -478,7 +480,7 @@ async fn device(
         dev.user_code
     );
     if !waits.opts.no_browser
-        && let Some(how) = browser::open(env, &open_url)
+        && let Some(how) = browser::open(env, &open_url).map(|o| o.name)
     {
         notice!("opened {open_url} with {how}");
     }

@@ -13,6 +13,7 @@ mod support;
 
 mod chains;
 mod configure;
+mod console;
 mod errors;
 mod exec_mode;
 mod interop;

@@ -37,6 +37,10 @@ pub enum Op {
     Authorize,
     /// A person approving a device code at `/device`.
     ApproveDevice,
+    /// The sign-in federation endpoint: `Action=getSigninToken`.
+    GetSigninToken,
+    /// The sign-in federation endpoint: `Action=login` (a browser arriving with the URL).
+    ConsoleLogin,
     Unknown,
 }
 
@@ -138,7 +142,13 @@ struct State {
     /// refresh ssox asked for fails as if its refresh token had just been used.
     refresh_race: Option<(std::path::PathBuf, String)>,
     serial: u64,
+    /// Sign-in tokens issued, and the session JSON each was issued for.
+    signin_tokens: HashMap<String, Value>,
 }
+
+/// Rung whenever any fake records a request, so a test can wait for one that a program
+/// outside it (a browser ssox started) makes after ssox has exited.
+static RECORDED: std::sync::Condvar = std::sync::Condvar::new();
 
 pub struct FakeAws {
     url: String,
@@ -304,6 +314,25 @@ impl FakeAws {
         self.state.lock().unwrap().directory = directory;
     }
 
+    /// Waits until `op` has been requested at least once, for at most `timeout`.
+    pub fn wait_for(&self, op: Op, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut st = self.state.lock().unwrap();
+        while !st.requests.iter().any(|r| r.op == op) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            st = RECORDED.wait_timeout(st, left).unwrap().0;
+        }
+        true
+    }
+
+    /// The session JSON a sign-in token was issued for.
+    pub fn signin_session(&self, token: &str) -> Option<Value> {
+        self.state.lock().unwrap().signin_tokens.get(token).cloned()
+    }
+
     pub fn set_role_ttl(&self, secs: i64) {
         self.st().role_ttl = secs;
     }
@@ -444,12 +473,19 @@ fn serve_connection<S: Read + Write>(stream: S, state: &Arc<Mutex<State>>, base:
             Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]).to_string(),
             None => target,
         };
-        let (path, query) = match target.split_once('?') {
+        let (path, mut query) = match target.split_once('?') {
             Some((p, q)) => (p.to_string(), parse_query(q)),
             None => (target.clone(), HashMap::new()),
         };
+        // A form body (the sign-in endpoint's POST) reads like a query.
+        if headers
+            .get("content-type")
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
+        {
+            query.extend(parse_query(&String::from_utf8_lossy(&body)));
+        }
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let op = operation(&method, &path);
+        let op = operation(&method, &path, &query);
         let req = Request {
             op,
             query,
@@ -459,6 +495,7 @@ fn serve_connection<S: Read + Write>(stream: S, state: &Arc<Mutex<State>>, base:
         let response = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.requests.push(req.clone());
+            RECORDED.notify_all();
             if st.hang.contains(&op) {
                 None
             } else if let Some(e) = st.scripted.get_mut(&op).and_then(VecDeque::pop_front) {
@@ -524,7 +561,14 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn operation(method: &str, path: &str) -> Op {
+fn operation(method: &str, path: &str, query: &HashMap<String, String>) -> Op {
+    if path == "/federation" {
+        return match query.get("Action").map(String::as_str) {
+            Some("getSigninToken") => Op::GetSigninToken,
+            Some("login") if method == "GET" => Op::ConsoleLogin,
+            _ => Op::Unknown,
+        };
+    }
     match (method, path) {
         ("GET", "/federation/credentials") => Op::GetRoleCredentials,
         ("GET", "/assignment/accounts") => Op::ListAccounts,
@@ -547,6 +591,51 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
     match req.op {
         Op::GetRoleCredentials | Op::ListAccounts | Op::ListAccountRoles | Op::Logout => {
             portal(st, req)
+        }
+        Op::GetSigninToken => {
+            // As the real endpoint: temporary credentials only, and a console session of
+            // 15 minutes to 12 hours if one is asked for.
+            let session: Value = req
+                .query
+                .get("Session")
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or(Value::Null);
+            let complete = ["sessionId", "sessionKey", "sessionToken"].iter().all(|k| {
+                session
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| !v.is_empty())
+            });
+            let duration_ok = req
+                .query
+                .get("SessionDuration")
+                .is_none_or(|d| d.parse::<u64>().is_ok_and(|d| (900..=43_200).contains(&d)));
+            if !complete || !duration_ok {
+                return Response {
+                    status: 400,
+                    headers: vec![],
+                    body: "Bad Request".into(),
+                };
+            }
+            st.serial += 1;
+            let token = format!("signin-token-{}", st.serial);
+            st.signin_tokens.insert(token.clone(), session);
+            Response::json(200, json!({ "SigninToken": token }))
+        }
+        Op::ConsoleLogin => {
+            let known = req
+                .query
+                .get("SigninToken")
+                .is_some_and(|t| st.signin_tokens.contains_key(t));
+            Response {
+                status: if known { 200 } else { 400 },
+                headers: vec![],
+                body: if known {
+                    "the AWS console".into()
+                } else {
+                    "Bad Request".into()
+                },
+            }
         }
         Op::RegisterClient => {
             st.serial += 1;
