@@ -10,19 +10,26 @@ use crate::support::*;
 
 const URL: &str = "https://corp.awsapps.com/start";
 
-/// `ssox configure` for sso-session `corp` at the fake, with `extra` arguments.
-fn configure(t: &TestEnv, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "configure",
-        "--start-url",
-        URL,
-        "--sso-region",
-        "us-east-1",
-        "--sso-session",
-        "corp",
-    ];
+/// `ssox configure` for sso-session `corp` at the fake.
+const CONFIGURE: [&str; 7] = [
+    "configure",
+    "--start-url",
+    URL,
+    "--sso-region",
+    "us-east-1",
+    "--sso-session",
+    "corp",
+];
+
+/// `ssox configure` for sso-session `corp`, with `extra` arguments.
+fn configure_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = CONFIGURE.to_vec();
     args.extend_from_slice(extra);
-    t.run(args)
+    args
+}
+
+fn configure(t: &TestEnv, extra: &[&str]) -> Run {
+    t.run(configure_args(extra))
 }
 
 /// The profile names in the config file, in file order.
@@ -204,15 +211,7 @@ fn on_a_terminal_configure_asks_before_writing() {
     t.login_corp();
     t.var("PTY_PROMPT", "? [y/N]");
     t.var("PTY_ANSWER", "n");
-    let no = t.run_on_terminal([
-        "configure",
-        "--start-url",
-        URL,
-        "--sso-region",
-        "us-east-1",
-        "--sso-session",
-        "corp",
-    ]);
+    let no = t.run_on_terminal(CONFIGURE);
     no.success();
     assert!(no.stdout.contains("nothing written"), "{}", no.stdout);
     assert!(!t.path(".aws/config").exists());
@@ -220,16 +219,7 @@ fn on_a_terminal_configure_asks_before_writing() {
     t2.login_corp();
     t2.var("PTY_PROMPT", "? [y/N]");
     t2.var("PTY_ANSWER", "y");
-    t2.run_on_terminal([
-        "configure",
-        "--start-url",
-        URL,
-        "--sso-region",
-        "us-east-1",
-        "--sso-session",
-        "corp",
-    ])
-    .success();
+    t2.run_on_terminal(CONFIGURE).success();
     assert_eq!(profile_headers(&t2).len(), 7);
 }
 
@@ -419,17 +409,7 @@ fn pick_writes_only_the_roles_chosen_in_the_picker() {
         "PTY_SCRIPT",
         r#"[["Roles without a profile", "Billing"], ["Billing", "\r"], ["1 chosen", "done:"], ["done:", "\r"]]"#,
     );
-    let run = t.run_on_terminal([
-        "configure",
-        "--start-url",
-        URL,
-        "--sso-region",
-        "us-east-1",
-        "--sso-session",
-        "corp",
-        "--pick",
-        "--yes",
-    ]);
+    let run = t.run_on_terminal(configure_args(&["--pick", "--yes"]));
     run.success();
     assert_eq!(profile_headers(&t), ["Shared-Services.Billing"]);
     assert!(
@@ -445,17 +425,7 @@ fn esc_in_the_picker_cancels_with_status_130_and_writes_nothing() {
     let mut t = TestEnv::new();
     t.login_corp();
     t.var("PTY_SCRIPT", r#"[["Roles without a profile", "\u001b"]]"#);
-    let run = t.run_on_terminal([
-        "configure",
-        "--start-url",
-        URL,
-        "--sso-region",
-        "us-east-1",
-        "--sso-session",
-        "corp",
-        "--pick",
-        "--yes",
-    ]);
+    let run = t.run_on_terminal(configure_args(&["--pick", "--yes"]));
     run.code(130);
     assert!(!t.path(".aws/config").exists());
 }

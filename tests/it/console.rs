@@ -260,11 +260,7 @@ fn sign_in_failures_are_one_line_with_a_documented_status() {
     t.run(["console", "-p", "dev", "--url"])
         .code(69)
         .error_line(&["the AWS sign-in endpoint failed (HTTP 503)"]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     t.var(
         "AWS_ENDPOINT_URL_SIGNIN",
         &format!("http://127.0.0.1:{port}"),

@@ -122,11 +122,7 @@ fn no_proxy_bypasses_the_proxy() {
 #[test]
 fn a_proxy_that_cannot_be_reached_or_refuses_is_exit_69_naming_it() {
     let mut t = TestEnv::dev();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     t.var("AWS_ENDPOINT_URL_SSO", &format!("https://{HOST}"))
         .var(
             "HTTPS_PROXY",

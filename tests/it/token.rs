@@ -560,11 +560,7 @@ fn a_crashed_lock_holder_never_blocks_the_others() {
 fn redirect_port_fixes_the_loopback_port() {
     let mut t = TestEnv::dev();
     t.with_fake_browser();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     t.run(["login", "-p", "dev", "--redirect-port", &port.to_string()])
         .success();
     let auth = &t.fake.requests(Op::Authorize)[0].query;

@@ -57,6 +57,16 @@ pub fn aws_cli() -> Option<PathBuf> {
 }
 
 /// RFC 3339 `Z` for a Unix time (the test's own, independent of ssox's code).
+/// A loopback port that was just free: nothing listens there (a refused connection), or a
+/// test may bind it.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn rfc3339(ts: i64) -> String {
     let out = Command::new("date")
         .args(["-u", "-d", &format!("@{ts}"), "+%Y-%m-%dT%H:%M:%SZ"])
