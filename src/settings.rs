@@ -43,24 +43,25 @@ impl Common {
     }
 }
 
-/// With no profile named anywhere and no `[default]`, a person at a terminal picks one; the
-/// command line they could have typed is printed once, so next time they can. `None` when a
-/// profile was named (or `default` exists, or there are none to pick from). `subcommand` is
-/// the one the user ran (`console`), for the command line printed.
+/// With no profile named anywhere and no `[default]`, a person at a terminal picks one, which
+/// becomes `common`'s profile; the command line they could have typed is printed once, so
+/// next time they can. Nothing changes when a profile was named (or `default` exists, or
+/// there are none to pick from). `subcommand` is the one the user ran (`console`), for the
+/// command line printed.
 pub fn pick_profile(
-    common: &Common,
+    common: &mut Common,
     set: &crate::config::ConfigSet,
     interactive: bool,
     timeout: Duration,
     subcommand: Option<&str>,
-) -> Result<Option<String>, Error> {
+) -> Result<(), Error> {
     use crate::config::resolve;
     use crate::error::Exit;
     if common.profile_source != ProfileSource::Default
         || set.profile(&common.profile).is_some()
         || set.profiles.is_empty()
     {
-        return Ok(None);
+        return Ok(());
     }
     if !interactive {
         return Err(resolve::no_profile_named(set, &common.env, &common.paths));
@@ -115,7 +116,9 @@ pub fn pick_profile(
     line.extend(["-p".to_string(), crate::shell::quote(&chosen)]);
     line.extend(args);
     crate::notice!("using profile {chosen}; next time: {}", line.join(" "));
-    Ok(Some(chosen))
+    common.profile = chosen;
+    common.profile_source = ProfileSource::Picked;
+    Ok(())
 }
 
 /// How a login runs, whether asked for (`ssox login`) or started because none was cached.
@@ -253,13 +256,13 @@ pub struct Console {
 impl Console {
     pub fn new(cmd: &crate::cli::ConsoleCmd, env: Env) -> Self {
         let interactive = crate::term::interactive();
-        let captured = false;
         Self {
             common: Common::new(cmd.profile.as_deref(), env),
+            // Its stderr is never captured as a credential_process's is.
             policy: login_policy(
                 cmd.no_login,
                 interactive,
-                captured,
+                false,
                 LoginOptions::new(&cmd.login, None),
             ),
             interactive,

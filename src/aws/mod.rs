@@ -313,14 +313,11 @@ impl Net {
         let (tls, proxy) = self
             .connector_parts(target)
             .map_err(|e| failed(Transport::Other(e.message)))?;
-        let b = aws_smithy_http_client::Connector::builder().proxy_config(proxy);
-        let connector = match tls {
-            Some(ctx) => b
-                .tls_provider(Provider::Rustls(CryptoMode::Ring))
-                .tls_context(ctx)
-                .build(),
-            None => b.build_http(),
-        };
+        // No sleep implementation, so no connector timeouts: the whole call is bounded below.
+        let connector = connector(
+            aws_smithy_http_client::Connector::builder().proxy_config(proxy),
+            tls.as_ref(),
+        );
         let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(
             form.expose().as_bytes().to_vec(),
         ));
@@ -404,17 +401,25 @@ fn client_for(tls: Option<TlsContext>, proxy: ProxyConfig) -> SharedHttpClient {
             .connector_settings(settings.clone())
             .proxy_config(proxy.clone());
         b.set_sleep_impl(components.sleep_impl());
-        let connector = match &tls {
-            Some(ctx) => b
-                .tls_provider(Provider::Rustls(CryptoMode::Ring))
-                .tls_context(ctx.clone())
-                .build(),
-            None => b.build_http(),
-        };
-        let shared = SharedHttpConnector::new(connector);
+        let shared = SharedHttpConnector::new(connector(b, tls.as_ref()));
         *slot = Some(shared.clone());
         shared
     })
+}
+
+/// The connector `b` builds: rustls with ring and our trust settings for https, plain TCP
+/// otherwise.
+fn connector(
+    b: aws_smithy_http_client::ConnectorBuilder,
+    tls: Option<&TlsContext>,
+) -> aws_smithy_http_client::Connector {
+    match tls {
+        Some(ctx) => b
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .tls_context(ctx.clone())
+            .build(),
+        None => b.build_http(),
+    }
 }
 
 /// Every error in a chain, looking inside `io::Error`s (whose `source` skips their payload).

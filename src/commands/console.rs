@@ -18,14 +18,14 @@ use std::time::{Duration, Instant};
 
 use crate::cli::ConsoleCmd;
 use crate::config::region;
-use crate::config::resolve::{self, Base, Chain};
+use crate::config::resolve::{Base, Chain};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{Error, Exit, NAME_IN_MESSAGE, clip};
 use crate::loopback::{self, Head, Reply};
-use crate::provider::{self, Context, process, sts};
+use crate::provider::{self, Context, sts};
 use crate::secret::Secret;
-use crate::settings::{self, ProfileSource};
+use crate::settings;
 use crate::signin::Federation;
 use crate::term::Spinner;
 use crate::{browser, notice, vlog};
@@ -73,26 +73,16 @@ fn kind(chain: &Chain, creds: &Credentials) -> Kind {
 pub fn run(cmd: &ConsoleCmd, env: Env) -> Result<i32, Error> {
     let mut settings = settings::Console::new(cmd, env);
     let set = crate::config::load(&settings.common.env, &settings.common.paths)?;
-    if let Some(name) = settings::pick_profile(
-        &settings.common,
+    settings::pick_profile(
+        &mut settings.common,
         &set,
         settings.interactive,
         settings.fetch.prompt_timeout,
         Some("console"),
-    )? {
-        settings.common.profile = name;
-        settings.common.profile_source = ProfileSource::Picked;
-    }
+    )?;
     let settings = settings;
     let common = &settings.common;
-    process::check_loop(&common.env, &common.profile)
-        .map_err(|e| Error::new(Exit::Config, e.to_string()).hint(process::LOOP_HINT))?;
-    let chain = resolve::resolve_chain(&set, &common.profile).map_err(|e| {
-        resolve::explain(&e, &set, &common.env, &common.paths, common.profile_source)
-    })?;
-    let selected = set
-        .profile(&common.profile)
-        .ok_or_else(|| Error::new(Exit::Internal, "resolved profile vanished"))?;
+    let (chain, selected) = provider::resolve(common, &set)?;
     let region = region::choose(
         settings.fetch.region.as_deref(),
         &common.env,

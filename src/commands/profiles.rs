@@ -149,21 +149,16 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
     };
     let (kind, target, source) = resolve::what_it_is(set, &chain);
     let dir = crate::sso::cache_dir(env);
-    let token = base_sso.map(|sso| TokenState::of(&dir, sso, now));
+    let read = base_sso.map(|sso| TokenState::read(&dir, sso, now));
+    let (token, cached_token) = read.map_or((None, None), |(state, t)| (Some(state), t));
     let mut fields = Fields {
         role_arn: chain.roles.last().map(|r| r.role_arn.clone()),
         credentials_expire_at: cache.as_ref().map(|(_, e)| timefmt::format_rfc3339(*e)),
         ..Fields::default()
     };
     if let (Some(sso), Some(state)) = (base_sso, &token) {
-        let refreshable = sso.session_name.is_some()
-            && crate::sso::token_cache::read(&crate::sso::token_cache::token_path(
-                &dir,
-                sso.token_cache_input(),
-            ))
-            .ok()
-            .flatten()
-            .is_some_and(|t| t.can_refresh(now));
+        let refreshable =
+            sso.session_name.is_some() && cached_token.is_some_and(|t| t.can_refresh(now));
         let (expires, refreshable) = token_fields(state, Some(refreshable));
         fields.account_id.clone_from(&sso.account_id);
         fields.role_name.clone_from(&sso.role_name);

@@ -7,7 +7,7 @@ use crate::child::env::{self as child_env, Additions, Injected};
 use crate::child::exec::{self, Program};
 use crate::child::server;
 use crate::cli::RunArgs;
-use crate::config::resolve::{self, Base};
+use crate::config::resolve::Base;
 use crate::config::{profile_env, region};
 use crate::credentials::Credentials;
 use crate::env::Env;
@@ -16,8 +16,8 @@ use crate::output::{
     self,
     credentials_file::{self, WriteError},
 };
-use crate::provider::{self, Context, Plan, process};
-use crate::settings::{self, LoginPolicy, Output, ProfileSource};
+use crate::provider::{self, Context, Plan};
+use crate::settings::{self, LoginPolicy, Output};
 use crate::{notice, timefmt, vlog};
 
 /// Runs ssox's main command; returns the exit status (exec returns only on failure).
@@ -28,26 +28,16 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
         Output::Print { .. } | Output::WriteOnly => None,
     };
     let set = crate::config::load(&settings.common.env, &settings.common.paths)?;
-    if let Some(name) = settings::pick_profile(
-        &settings.common,
+    settings::pick_profile(
+        &mut settings.common,
         &set,
         settings.interactive,
         settings.fetch.prompt_timeout,
         None,
-    )? {
-        settings.common.profile = name;
-        settings.common.profile_source = ProfileSource::Picked;
-    }
+    )?;
     let settings = settings;
     let common = &settings.common;
-    process::check_loop(&common.env, &common.profile)
-        .map_err(|e| Error::new(Exit::Config, e.to_string()).hint(process::LOOP_HINT))?;
-    let chain = resolve::resolve_chain(&set, &common.profile).map_err(|e| {
-        resolve::explain(&e, &set, &common.env, &common.paths, common.profile_source)
-    })?;
-    let selected = set
-        .profile(&common.profile)
-        .ok_or_else(|| Error::new(Exit::Internal, "resolved profile vanished"))?;
+    let (chain, selected) = provider::resolve(common, &set)?;
     let ctx = Context::new(
         &common.env,
         &set,

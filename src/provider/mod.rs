@@ -335,6 +335,23 @@ fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Creden
 }
 
 /// The plan of `chain`, for this run.
+/// The selected profile's chain and section, for a command that gets its credentials: a
+/// credential_process loop is refused and a failure explained with where the name came from.
+pub fn resolve<'s>(
+    common: &crate::settings::Common,
+    set: &'s ConfigSet,
+) -> Result<(Chain, &'s Section), Error> {
+    process::check_loop(&common.env, &common.profile)
+        .map_err(|e| Error::new(Exit::Config, e.to_string()).hint(process::LOOP_HINT))?;
+    let chain = crate::config::resolve::resolve_chain(set, &common.profile).map_err(|e| {
+        crate::config::resolve::explain(&e, set, &common.env, &common.paths, common.profile_source)
+    })?;
+    let selected = set
+        .profile(&common.profile)
+        .ok_or_else(|| Error::new(Exit::Internal, "resolved profile vanished"))?;
+    Ok((chain, selected))
+}
+
 pub fn plan<'c>(ctx: &Context<'_>, chain: &'c Chain) -> Result<Plan<'c>, Error> {
     Plan::new(chain, ctx.env, timefmt::now())
 }

@@ -282,9 +282,17 @@ impl TokenState {
 
     /// The state of the token cached for `sso`, read from its file.
     pub fn of(cache_dir: &Path, sso: &SsoProfile, now: Timestamp) -> Self {
+        Self::read(cache_dir, sso, now).0
+    }
+
+    /// The state of the token cached for `sso`, and the token, from one read of its file.
+    pub fn read(cache_dir: &Path, sso: &SsoProfile, now: Timestamp) -> (Self, Option<CachedToken>) {
         match read(&token_path(cache_dir, sso.token_cache_input())) {
-            Ok(t) => Self::classify(t.as_ref(), sso.session_name.is_some(), now, None),
-            Err(_) => TokenState::Corrupt,
+            Ok(t) => (
+                Self::classify(t.as_ref(), sso.session_name.is_some(), now, None),
+                t,
+            ),
+            Err(_) => (TokenState::Corrupt, None),
         }
     }
 
