@@ -48,7 +48,7 @@ fn section_name(s: &str) -> Result<String, String> {
 #[derive(Debug, Parser)]
 #[command(
     name = "ssox",
-    version,
+    version = env!("SSOX_VERSION"),
     about = "Run programs with AWS IAM Identity Center (SSO) role credentials",
     long_about = "Run programs with AWS IAM Identity Center (SSO) role credentials.\n\n\
         ssox resolves PROFILE from the AWS config files, takes the SSO token that `aws sso login` \

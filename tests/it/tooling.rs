@@ -406,13 +406,19 @@ fn after_the_separator_every_shell_hands_over_to_programs_own_completion() {
     assert_eq!(program.trim(), "alpha");
     // The command name itself completes from PATH (ssox is on it).
     assert!(names.starts_with("profiles"), "{names}");
-    let bash_completion = "/usr/share/bash-completion/bash_completion";
-    if !std::path::Path::new(bash_completion).exists() {
+    // Debian's, then Homebrew's bash-completion@2 (Apple silicon, Intel).
+    let Some(bash_completion) = [
+        "/usr/share/bash-completion/bash_completion",
+        "/opt/homebrew/share/bash-completion/bash_completion",
+        "/usr/local/share/bash-completion/bash_completion",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).exists()) else {
         return skipped(
             "bash-completion",
-            "the bash hand-over uses bash-completion's _command_offset (apt-get install bash-completion)",
+            "the bash hand-over uses bash-completion's _command_offset (apt-get install bash-completion, brew install bash-completion@2)",
         );
-    }
+    };
     let bash = shell_run(
         &t,
         "bash",
