@@ -176,7 +176,9 @@ mod tests {
     }
 
     fn man_pages() -> Vec<(PathBuf, Vec<u8>)> {
-        let cmd = Cli::command();
+        // The man pages name the release, not the commit `--version` adds: they are checked
+        // in, and must not change with every commit.
+        let cmd = Cli::command().version(env!("CARGO_PKG_VERSION"));
         let mut out = Vec::new();
         let man = clap_mangen::Man::new(cmd.clone());
         let mut buf = Vec::new();

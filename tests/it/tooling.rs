@@ -485,3 +485,22 @@ fn help_lists_the_commands_with_examples() {
         assert!(help.contains(want), "missing {want:?}");
     }
 }
+
+#[test]
+fn version_names_the_release_and_the_commit_it_was_built_from() {
+    let t = TestEnv::new();
+    let run = t.run(["--version"]);
+    run.success();
+    let want = format!("ssox {} (", env!("CARGO_PKG_VERSION"));
+    assert!(run.stdout.starts_with(&want), "{}", run.stdout);
+    // Built in this checkout, so the commit is git's HEAD.
+    let head = Command::new("git")
+        .args(["log", "-1", "--format=%h %cs"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let head = String::from_utf8(head.stdout).unwrap();
+    if !head.trim().is_empty() {
+        assert_eq!(run.stdout.trim(), format!("{want}{})", head.trim()));
+    }
+}
