@@ -78,13 +78,46 @@ const MAX_LINE: usize = 2000;
 impl fmt::Display for Error {
     /// One line: the problem, then the fix.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut line = self.message.replace(['\n', '\r'], " ");
+        let mut line = printable(&self.message);
         if let Some(h) = &self.hint {
             line.push_str("; ");
-            line.push_str(&h.replace(['\n', '\r'], " "));
+            line.push_str(&printable(h));
         }
         f.write_str(&clip(&line, MAX_LINE))
     }
+}
+
+/// `s` safe for a terminal on one line: a line break becomes a space, every other control
+/// character (an escape sequence from a hostile portal or file could move the cursor or
+/// rewrite the screen) is shown escaped, as `\u{1b}`.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` with every control character shown escaped (`\n`, `\u{1b}`), line breaks included:
+/// for quoting a value someone else chose inside a message.
+pub fn escaped(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let e: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            e
+        })
+        .collect()
 }
 
 /// `s` cut to at most `max` characters, saying how much was left out: for names in messages.
@@ -126,5 +159,11 @@ mod tests {
         let shown = e.to_string();
         assert!(shown.chars().count() < MAX_LINE + 40, "{}", shown.len());
         assert!(shown.ends_with("more characters)"));
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal_raw() {
+        let e = Error::new(Exit::Config, "role `a\x1b[2Jb\nc\rd\te`");
+        assert_eq!(e.to_string(), "role `a\\u{1b}[2Jb c d\\te`");
     }
 }

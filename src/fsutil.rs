@@ -4,6 +4,10 @@
 //! file that a killed run left behind (it may hold secrets) is removed by the next write in
 //! that directory. Directories we create are 0700. A file rewritten by root for another
 //! user keeps that user as its owner.
+//!
+//! Reading what someone else may have put at a path ([`read_limited`]): only a regular file,
+//! and only up to a size, so `/dev/zero` or a FIFO where a config or a CA bundle should be
+//! fails at once instead of growing or hanging.
 
 use std::fs;
 use std::io::{self, Write};
@@ -16,6 +20,59 @@ const TMP_PREFIX: &str = ".ssox-";
 const TMP_SUFFIX: &str = ".tmp";
 /// A temporary file older than this was left by a run that died: a write takes milliseconds.
 const ABANDONED: Duration = Duration::from_secs(10);
+
+/// How much of a config or credentials file ssox reads: far past the largest real one
+/// (100,000 profiles is about 11 MB).
+pub const MAX_CONFIG: u64 = 64 << 20;
+/// How much of a cache file (JSON), a token file or a CA bundle ssox reads.
+pub const MAX_SMALL: u64 = 16 << 20;
+
+/// The bytes of the regular file at `path` (symlinks followed), or an error that says what
+/// is wrong with it: not a regular file (the open does not wait on a FIFO), or larger than
+/// `max` bytes. `NotFound` passes through, for callers to whom a missing file is empty.
+pub fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)?;
+    let meta = file.metadata()?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        let what = if ft.is_dir() {
+            "a directory"
+        } else if ft.is_fifo() {
+            "a FIFO"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else if ft.is_socket() {
+            "a socket"
+        } else {
+            "something else"
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {what}, not a regular file"),
+        ));
+    }
+    let too_large = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("it is larger than {} MiB", max >> 20),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The file may grow while it is read: never take more than the limit.
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
 
 /// Where a chain of symlinks at `path` ends, whether or not that file exists yet.
 pub fn link_target(path: &Path) -> PathBuf {

@@ -31,12 +31,22 @@ pub fn verbose(args: std::fmt::Arguments<'_>) {
 /// into one line.
 static SPINNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// A notice the user should always see.
+/// How long a notice may be: names from a portal or a file can be any length.
+const NOTICE_MAX: usize = 2000;
+
+/// A notice the user should always see: control characters escaped (the line breaks ssox
+/// itself puts in a login's instructions kept), cut to a length a person reads.
 pub fn notice(args: std::fmt::Arguments<'_>) {
     if SPINNING.swap(false, Ordering::Relaxed) {
         eprint!("\r\x1b[2K");
     }
-    eprintln!("ssox: {args}");
+    let text = args.to_string();
+    let text = text
+        .split('\n')
+        .map(crate::error::printable)
+        .collect::<Vec<_>>()
+        .join("\n");
+    eprintln!("ssox: {}", crate::error::clip(&text, NOTICE_MAX));
 }
 
 #[macro_export]

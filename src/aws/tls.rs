@@ -49,10 +49,11 @@ impl CaBundle {
             Error::new(Exit::Config, format!("the CA bundle {shown} {why}"))
                 .hint("point it at a PEM file of CA certificates, or unset it")
         };
-        let pem = std::fs::read(&self.path).map_err(|e| bad(format!("cannot be read: {e}")))?;
+        let pem = crate::fsutil::read_limited(&self.path, crate::fsutil::MAX_SMALL)
+            .map_err(|e| bad(format!("cannot be read: {e}")))?;
         let certs = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(format!("is not PEM: {e}")))?;
+            .map_err(|e| bad(format!("is not valid PEM ({})", pem_problem(&e))))?;
         if certs.is_empty() {
             return Err(bad("holds no certificate".into()));
         }
@@ -66,6 +67,18 @@ impl CaBundle {
             })?;
         }
         Ok(pem)
+    }
+}
+
+/// What is wrong with a PEM file, in words (the parser's own text quotes bytes as numbers).
+fn pem_problem(e: &rustls::pki_types::pem::Error) -> &'static str {
+    use rustls::pki_types::pem::Error as Pem;
+    match e {
+        Pem::MissingSectionEnd { .. } => "a certificate has no END line: is the file cut short?",
+        Pem::IllegalSectionStart { .. } => "a BEGIN line is malformed",
+        Pem::Base64Decode(_) => "a certificate is not valid base64",
+        Pem::SectionTooLarge => "a section is too large",
+        _ => "it cannot be read as PEM",
     }
 }
 

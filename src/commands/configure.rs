@@ -5,7 +5,19 @@
 //! under a lock, keeping the file's mode and every byte it does not change.
 //!
 //! Off a terminal, without `--yes`, it prints the diff and writes nothing, with exit status
-//! 2: a script that forgot `--yes` must not believe it configured anything.
+//! 2: a script that forgot `--yes` must not believe it configured anything. Off a terminal it
+//! never starts a login either (exit 77 with the command to run).
+//!
+//! What the portal answers is not trusted: an account id that is not 12 digits or a role
+//! name IAM would not allow is skipped with a notice, never written. The plan is made from
+//! one snapshot of the config file's text; under the lock the file is read again, and if
+//! anything changed meanwhile (another `ssox configure`, an editor) the plan is made again
+//! from the new text: written when it is the same change, refused when it is not, so two
+//! runs that overlap never append the same profiles twice.
+//!
+//! Every new profile gets a `region`, so the first command ssox suggests works: `--region`,
+//! else the answer to a question on a terminal (the SSO region as the default, as `aws
+//! configure sso` asks), else the SSO region, said in a notice.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -38,6 +50,11 @@ pub fn run(cmd: &ConfigureCmd, env: &Env) -> Result<i32, Error> {
         check_region("--region", r)?;
     }
     let paths = FilePaths::from_env(env);
+    let target = crate::fsutil::link_target(&paths.config);
+    // The text the plan is made from, read before the merged config: a write that comes
+    // between the two is seen under the lock, never missed.
+    let original = read_text(&target, env)?;
+    check_writable(&target, env, &paths.config)?;
     let set = crate::config::load(env, &paths)?;
     let (session, sso) = choose_session(cmd, &set, env, &paths)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
@@ -48,16 +65,8 @@ pub fn run(cmd: &ConfigureCmd, env: &Env) -> Result<i32, Error> {
             ),
         );
     }
-    let listing = list_roles(cmd, env, &set, &sso)?;
-    let accounts: BTreeSet<&str> = listing.iter().map(|a| a.account_id.as_str()).collect();
-    notice!(
-        "sso-session `{}` can use {} role{} in {} account{}",
-        session.name,
-        listing.len(),
-        plural(listing.len()),
-        accounts.len(),
-        plural(accounts.len())
-    );
+    let listing = list_roles(cmd, env, &set, &sso, interactive)?;
+    let listing = valid_only(listing, &session.name);
     let options = |chosen| generate::Options {
         session: &session,
         template: &template,
@@ -65,60 +74,68 @@ pub fn run(cmd: &ConfigureCmd, env: &Env) -> Result<i32, Error> {
         prune: cmd.prune,
     };
     let mut plan = generate::plan(&set, &listing, &options(None));
+    let mut chosen = None;
     if cmd.pick {
-        let chosen = pick(&plan, cmd.login.login_timeout.0)?;
-        plan = generate::plan(&set, &listing, &options(Some(&chosen)));
+        chosen = Some(pick(&plan, cmd.login.login_timeout.0)?);
+        plan = generate::plan(&set, &listing, &options(chosen.as_ref()));
     }
     report(&plan, env, &paths.config);
     if plan.changes_nothing() {
+        let have = if plan.present.len() == 1 {
+            "has"
+        } else {
+            "have"
+        };
         notice!(
-            "nothing to change in {}: {} of the {} role{} already {} a profile",
+            "nothing to change in {}: {} of the {} role{} already {have} a profile",
             env.tilde(&paths.config),
             plan.present.len(),
             listing.len(),
             plural(listing.len()),
-            if plan.present.len() == 1 {
-                "has"
-            } else {
-                "have"
-            },
         );
         return Ok(0);
     }
-    let target = crate::fsutil::link_target(&paths.config);
-    let original = read_text(&target, env)?;
-    let change = edit_for(&original, &plan, &session, cmd.region.as_deref());
+    let region = profile_region(cmd, &plan, &session, interactive)?;
+    let change = edit_for(&original, &plan, &session, region.as_deref());
     let shown = env.tilde(&paths.config);
     let color = std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
     let text = diff::unified(&change.old_lines, &change.ops, &shown, &shown, color);
     crate::output::print(&text)?;
-    let summary = summary(&plan);
+    let (todo, done) = (summary(&plan, false), summary(&plan, true));
     if cmd.dry_run {
-        notice!("dry run: {summary} not written");
+        notice!("dry run: nothing written; this would {todo}");
         return Ok(0);
     }
-    if !cmd.yes {
-        if !interactive {
-            return Err(Error::new(
-                Exit::Usage,
-                format!(
-                    "not written: {summary} need confirming, and there is no terminal to ask on"
-                ),
-            )
-            .hint("run it again with --yes to write the change above, or in a terminal"));
-        }
-        let answer = term::prompt(
-            &format!("ssox: write {summary} to {shown}? [y/N] "),
-            cmd.login.login_timeout.0,
-        )
-        .map_err(|e| Error::new(Exit::TempFail, format!("no answer: {e}; nothing written")))?;
-        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            notice!("nothing written");
-            return Ok(0);
-        }
+    if !cmd.yes && !confirmed(cmd, interactive, &todo, &shown)? {
+        notice!("nothing written");
+        return Ok(0);
     }
-    write(env, &paths, &target, &original, &change.text)?;
-    notice!("wrote {summary} to {shown}");
+    let replan = |text: &str| -> Result<Option<String>, Error> {
+        // The file changed after the plan was made: plan again from what is there now (under
+        // the lock, so no other ssox changes it meanwhile).
+        let set = crate::config::load(env, &paths)?;
+        let again = generate::plan(&set, &listing, &options(chosen.as_ref()));
+        if again.changes_nothing() {
+            return Ok(None);
+        }
+        if again == plan {
+            return Ok(Some(
+                edit_for(text, &again, &session, region.as_deref()).text,
+            ));
+        }
+        Err(Error::new(
+            Exit::TempFail,
+            format!("{shown} changed while ssox was preparing its change, and the change would now be another; nothing written"),
+        )
+        .hint("run `ssox configure` again to see the new change"))
+    };
+    if !write(env, &target, &original, &change.text, replan)? {
+        notice!(
+            "nothing written: {shown} changed meanwhile and already has every profile this run would have added"
+        );
+        return Ok(0);
+    }
+    notice!("{done} in {shown}");
     if let Some(first) = plan.add.first() {
         notice!(
             "try it: ssox -p {} -- aws sts get-caller-identity",
@@ -128,34 +145,128 @@ pub fn run(cmd: &ConfigureCmd, env: &Env) -> Result<i32, Error> {
     Ok(0)
 }
 
+/// The roles whose account id and role name can be written into a profile; the rest are
+/// named in one notice, escaped and cut.
+fn valid_only(listing: Vec<Assignment>, session: &str) -> Vec<Assignment> {
+    let (listing, skipped): (Vec<Assignment>, Vec<Assignment>) = listing
+        .into_iter()
+        .partition(|a| generate::invalid(a).is_none());
+    if !skipped.is_empty() {
+        let shown: Vec<String> = skipped
+            .iter()
+            .take(5)
+            .filter_map(generate::invalid)
+            .collect();
+        let more = skipped.len().saturating_sub(shown.len());
+        notice!(
+            "skipped {} role{} the portal named as no AWS account or role can be named: {}{}",
+            skipped.len(),
+            plural(skipped.len()),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let accounts: BTreeSet<&str> = listing.iter().map(|a| a.account_id.as_str()).collect();
+    notice!(
+        "sso-session `{session}` can use {} role{} in {} account{}",
+        listing.len(),
+        plural(listing.len()),
+        accounts.len(),
+        plural(accounts.len())
+    );
+    listing
+}
+
+/// Asks on the terminal before writing; off a terminal the change is not confirmed, exit 2.
+fn confirmed(
+    cmd: &ConfigureCmd,
+    interactive: bool,
+    todo: &str,
+    shown: &str,
+) -> Result<bool, Error> {
+    if !interactive {
+        return Err(Error::new(
+                Exit::Usage,
+                format!(
+                    "not written: the change above ({todo}) needs confirming, and there is no terminal to ask on"
+                ),
+            )
+            .hint("run it again with --yes to write it, or in a terminal"));
+    }
+    let answer = term::prompt(
+        &format!("ssox: {todo} in {shown}? [y/N] "),
+        cmd.login.login_timeout.0,
+    )
+    .map_err(|e| Error::new(Exit::TempFail, format!("no answer: {e}; nothing written")))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// "3 new profiles and the sso-session, 1 removed".
-fn summary(plan: &Plan) -> String {
-    let mut parts = Vec::new();
+/// The change as a verb phrase: "add 3 profiles and the sso-session, and remove 1 profile",
+/// or in the past tense for the line after writing ("added …, and removed …").
+fn summary(plan: &Plan, done: bool) -> String {
+    let mut added = Vec::new();
     if !plan.add.is_empty() {
         let n = plan.add.len();
-        parts.push(format!("{n} new profile{}", plural(n)));
+        added.push(format!("{n} profile{}", plural(n)));
     }
     if plan.add_session {
-        parts.push("the sso-session".to_string());
+        added.push("the sso-session".to_string());
     }
-    let mut out = parts.join(" and ");
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        let verb = if done { "added" } else { "add" };
+        parts.push(format!("{verb} {}", added.join(" and ")));
+    }
     if !plan.remove.is_empty() {
         let n = plan.remove.len();
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        out.push_str(&n.to_string());
-        out.push_str(if n == 1 {
-            " profile removed"
-        } else {
-            " profiles removed"
-        });
+        let verb = if done { "removed" } else { "remove" };
+        parts.push(format!("{verb} {n} profile{}", plural(n)));
     }
-    out
+    parts.join(", and ")
+}
+
+/// The `region` of the new profiles, and the notice that says where it came from.
+fn profile_region(
+    cmd: &ConfigureCmd,
+    plan: &Plan,
+    session: &SessionSpec,
+    interactive: bool,
+) -> Result<Option<String>, Error> {
+    if plan.add.is_empty() {
+        return Ok(None);
+    }
+    if let Some(r) = &cmd.region {
+        return Ok(Some(r.clone()));
+    }
+    let default = session.region.clone();
+    if interactive && !cmd.dry_run && !cmd.yes {
+        let answer = term::prompt(
+            &format!("ssox: region of the new profiles [{default}]: "),
+            cmd.login.login_timeout.0,
+        )
+        .map_err(|e| Error::new(Exit::TempFail, format!("no answer: {e}; nothing written")))?;
+        let answer = answer.trim();
+        if answer.is_empty() {
+            return Ok(Some(default));
+        }
+        check_region("the region", answer)?;
+        return Ok(Some(answer.to_string()));
+    }
+    notice!(
+        "the new profiles get region {default}, the SSO region; --region REGION gives them another"
+    );
+    Ok(Some(default))
 }
 
 /// Clashes and stale profiles, said once, before the diff.
@@ -226,7 +337,7 @@ fn edit_for(text: &str, plan: &Plan, session: &SessionSpec, region: Option<&str>
 }
 
 fn read_text(path: &Path, env: &Env) -> Result<String, Error> {
-    match std::fs::read(path) {
+    match crate::fsutil::read_limited(path, crate::fsutil::MAX_CONFIG) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::new(
                 Exit::Config,
@@ -244,14 +355,45 @@ fn read_text(path: &Path, env: &Env) -> Result<String, Error> {
     }
 }
 
-/// Replaces the config file, under its lock, if it is still what the diff was made from.
+/// Refuses a config file the user cannot write (a read-only file is a choice: the shell and
+/// `aws configure set` would refuse it too), before any login or listing.
+fn check_writable(target: &Path, env: &Env, shown: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(target) else {
+        return Ok(());
+    };
+    let read_only = meta.permissions().mode() & 0o200 == 0;
+    let denied = std::fs::OpenOptions::new()
+        .append(true)
+        .open(target)
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
+    if read_only || denied {
+        return Err(Error::new(
+            Exit::Io,
+            format!(
+                "{} is read-only (mode {:04o}); ssox will not replace it",
+                env.tilde(shown),
+                meta.permissions().mode() & 0o7777
+            ),
+        )
+        .hint(format!(
+            "make it writable (chmod u+w {}) to let configure edit it",
+            env.tilde(shown)
+        )));
+    }
+    Ok(())
+}
+
+/// Replaces the config file under its lock. The text is read again there: unchanged since the
+/// plan, `new` is written; changed, `replan` decides from the new text (`None`: nothing left
+/// to write, and `false` is returned).
 fn write(
     env: &Env,
-    paths: &FilePaths,
     target: &Path,
     original: &str,
     new: &str,
-) -> Result<(), Error> {
+    replan: impl FnOnce(&str) -> Result<Option<String>, Error>,
+) -> Result<bool, Error> {
     let lock_path = crate::lock::path(env, "config", target);
     let _guard = crate::lock::acquire(
         &lock_path,
@@ -263,42 +405,119 @@ fn write(
         crate::lock::LockError::Timeout { .. } => Error::new(Exit::TempFail, e.to_string()),
         crate::lock::LockError::Io { .. } => Error::new(Exit::Io, e.to_string()),
     })?;
-    if read_text(target, env)? != original {
-        return Err(Error::new(
-            Exit::TempFail,
-            format!(
-                "{} changed while ssox was preparing its change; nothing written",
-                env.tilde(&paths.config)
-            ),
-        )
-        .hint("run `ssox configure` again"));
-    }
-    crate::fsutil::write_atomic_keeping_mode(target, new.as_bytes()).map_err(|e| {
-        Error::new(
-            Exit::Io,
-            format!("cannot write {}: {e}", env.tilde(&paths.config)),
-        )
-    })?;
-    Ok(())
+    let now = read_text(target, env)?;
+    let new = if now == original {
+        new.to_string()
+    } else {
+        match replan(&now)? {
+            Some(text) => text,
+            None => return Ok(false),
+        }
+    };
+    check_writable(target, env, target)?;
+    crate::fsutil::write_atomic_keeping_mode(target, new.as_bytes())
+        .map_err(|e| Error::new(Exit::Io, format!("cannot write {}: {e}", env.tilde(target))))?;
+    Ok(true)
+}
+
+/// Regions named in "did you mean" (new ones are accepted by their shape, see `is_region`).
+const REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Whether `r` has the shape of an AWS region: AREA-[gov-|iso…-]DIRECTION-N, with the areas
+/// and compass words AWS uses, so that a typo (`eu-wst-1`) is caught and a region newer than
+/// this list is not refused.
+fn is_region(r: &str) -> bool {
+    const AREAS: [&str; 11] = [
+        "us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "cn", "eusc",
+    ];
+    const WAYS: [&str; 9] = [
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+    ];
+    let parts: Vec<&str> = r.split('-').collect();
+    let (Some(area), Some(n)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    let middle = &parts[1..parts.len().saturating_sub(1).max(1)];
+    let way_ok = match middle {
+        [way] => WAYS.contains(way),
+        [kind, way] => {
+            // us-gov-west-1, us-isob-east-1, eusc-de-east-1
+            let kind_ok = *kind == "gov"
+                || (kind.starts_with("iso") && kind.len() <= 5)
+                || (kind.len() == 2 && kind.bytes().all(|b| b.is_ascii_lowercase()));
+            kind_ok && WAYS.contains(way)
+        }
+        _ => false,
+    };
+    AREAS.contains(area)
+        && way_ok
+        && (1..=2).contains(&n.len())
+        && n.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn check_region(flag: &str, region: &str) -> Result<(), Error> {
-    let ok = !region.is_empty()
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::new(
-            Exit::Usage,
-            format!(
-                "{flag} `{}` is not a region name",
-                clip(region, NAME_IN_MESSAGE)
-            ),
-        )
-        .hint("give one like eu-west-1 or us-east-1"))
+    if is_region(region) {
+        return Ok(());
     }
+    let near = crate::config::similar(region, REGIONS.iter().copied());
+    let hint = match near.first() {
+        Some(n) => format!("did you mean {n}?"),
+        None => "give one like eu-west-1 or us-east-1".to_string(),
+    };
+    Err(Error::new(
+        Exit::Usage,
+        format!(
+            "{flag} `{}` is not an AWS region",
+            clip(&crate::error::escaped(region), NAME_IN_MESSAGE)
+        ),
+    )
+    .hint(hint))
 }
 
 /// The sso-session's name made from a start URL: the host's first label
@@ -479,9 +698,16 @@ fn list_roles(
     env: &Env,
     set: &ConfigSet,
     sso: &SsoProfile,
+    interactive: bool,
 ) -> Result<Vec<Assignment>, Error> {
     let opts = LoginOptions::new(&cmd.login, None);
-    let policy = LoginPolicy::Allowed(opts);
+    let policy = if interactive {
+        LoginPolicy::Allowed(opts)
+    } else {
+        LoginPolicy::Never {
+            reason: "no terminal",
+        }
+    };
     let net = Net::new(env, set, None)?;
     let session = Session {
         env,
@@ -490,7 +716,18 @@ fn list_roles(
         policy: &policy,
     };
     let rt = crate::aws::runtime()?;
-    let token = session.token(&rt, None)?;
+    let token = session.token(&rt, None).map_err(|e| {
+        let unwritten = sso
+            .session_name
+            .as_deref()
+            .is_some_and(|n| !set.sso_sessions.contains_key(n));
+        if e.exit == Exit::NoPerm && !interactive && unwritten {
+            // `ssox login --sso-session` needs the section this run has not written yet.
+            e.hint("run this `ssox configure` in a terminal, where it can log you in")
+        } else {
+            e
+        }
+    })?;
     let portal = Portal::new(&net, &sso.region)?;
     let started = Instant::now();
     let listed = match rt.block_on(directory::list(&portal, &token.access_token)) {
@@ -522,7 +759,10 @@ fn pick(plan: &Plan, timeout: Duration) -> Result<BTreeSet<Assignment>, Error> {
         .map(|p| {
             format!(
                 "{} ({})  {}  → {}",
-                p.assignment.account_name, p.assignment.account_id, p.assignment.role_name, p.name
+                crate::error::clip(&crate::error::escaped(&p.assignment.account_name), 64),
+                p.assignment.account_id,
+                p.assignment.role_name,
+                p.name
             )
         })
         .collect();
@@ -551,6 +791,36 @@ fn pick(plan: &Plan, timeout: Duration) -> Result<BTreeSet<Assignment>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_are_checked_by_shape_and_typos_get_a_suggestion() {
+        for ok in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+        ] {
+            assert!(is_region(ok), "{ok}");
+        }
+        // A region newer than the list, of the right shape, is accepted.
+        assert!(is_region("eu-southwest-9"));
+        for bad in [
+            "eu-wst-1",
+            "",
+            "eu-west",
+            "eu-west-1a",
+            "EU-WEST-1",
+            "xx-west-1",
+            "eu--1",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+        let e = check_region("--sso-region", "eu-wst-1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--sso-region `eu-wst-1` is not an AWS region; did you mean eu-west-1?"
+        );
+    }
 
     #[test]
     fn session_names_come_from_the_portal_host() {

@@ -22,6 +22,36 @@ use super::{ConfigSet, FileKind};
 /// The key that marks a profile as written by `ssox configure`.
 pub const MARKER: &str = "ssox_generated";
 
+/// How long the account name may be in a profile name: AWS allows 50 characters, but the
+/// portal is not trusted to keep to that.
+const ACCOUNT_NAME_MAX: usize = 64;
+
+/// Why the portal's answer cannot be written into a profile, if it cannot: an account id is
+/// 12 digits, and a role name is what IAM allows (`[\w+=,.@-]`, 1 to 64 characters). Real
+/// AWS never answers otherwise; an endpoint override, an intercepting proxy or a bug could,
+/// and anything else would reach the config file (a line break there writes new keys).
+pub fn invalid(a: &Assignment) -> Option<String> {
+    use crate::error::{NAME_IN_MESSAGE, clip, escaped};
+    if a.account_id.len() != 12 || !a.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "account id `{}` (not 12 digits)",
+            clip(&escaped(&a.account_id), NAME_IN_MESSAGE)
+        ));
+    }
+    let role_ok = (1..=64).contains(&a.role_name.len())
+        && a.role_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    if !role_ok {
+        return Some(format!(
+            "role `{}` in account {} (not an IAM role name)",
+            clip(&escaped(&a.role_name), NAME_IN_MESSAGE),
+            a.account_id
+        ));
+    }
+    None
+}
+
 /// The template `ssox configure` names profiles with unless told otherwise.
 pub const DEFAULT_TEMPLATE: &str = "{account_name}.{role_name}";
 
@@ -112,7 +142,11 @@ impl Template {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Field(f) => {
                     let value = match *f {
-                        "account_name" => normalise(&a.account_name, &a.account_id),
+                        "account_name" => {
+                            let n = normalise(&a.account_name, &a.account_id);
+                            let cut: String = n.chars().take(ACCOUNT_NAME_MAX).collect();
+                            cut.trim_end_matches('-').to_string()
+                        }
                         "account_id" => normalise(&a.account_id, "account"),
                         "role_name" => normalise(&a.role_name, "role"),
                         _ => normalise(session, "sso"),

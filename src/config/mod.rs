@@ -234,7 +234,7 @@ impl ConfigSet {
         let mut set = ConfigSet::default();
         for kind in [FileKind::Config, FileKind::Credentials] {
             let path = paths.path(kind);
-            let bytes = match std::fs::read(path) {
+            let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_CONFIG) {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => {

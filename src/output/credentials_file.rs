@@ -201,7 +201,7 @@ pub fn write(
         Instant::now() + Duration::from_secs(30),
         |_| {},
     )?;
-    let text = match std::fs::read(&path) {
+    let text = match crate::fsutil::read_limited(&path, crate::fsutil::MAX_CONFIG) {
         Ok(bytes) => {
             String::from_utf8(bytes).map_err(|_| WriteError::NotText { path: path.clone() })?
         }

@@ -282,7 +282,7 @@ fn base_credentials(
 }
 
 /// Credentials that have already expired are an error, never handed to PROGRAM or printed.
-fn not_expired(c: &Credentials, source: impl FnOnce() -> String) -> Result<(), Error> {
+pub(crate) fn not_expired(c: &Credentials, source: impl FnOnce() -> String) -> Result<(), Error> {
     match c.expiration {
         Some(e) if e <= timefmt::now() => Err(Error::new(
             Exit::Unavailable,

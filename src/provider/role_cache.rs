@@ -44,7 +44,7 @@ struct EntryCredentials {
 
 /// Reads an entry; `None` for a missing, corrupt or incomplete one.
 pub fn read(path: &Path) -> Option<Credentials> {
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = crate::fsutil::read_limited(path, crate::fsutil::MAX_SMALL).ok()?;
     let entry: Entry = match serde_json::from_slice(&bytes) {
         Ok(e) => e,
         Err(e) => {

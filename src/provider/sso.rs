@@ -9,7 +9,9 @@ use std::time::Instant;
 use crate::config::resolve::SsoProfile;
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
-use crate::provider::{Context, cached_meanwhile, ms, reuse, role_cache, save, single_flight};
+use crate::provider::{
+    Context, cached_meanwhile, ms, not_expired, reuse, role_cache, save, single_flight,
+};
 use crate::sso::portal::{Portal, PortalError};
 use crate::sso::session::Session;
 use crate::{timefmt, vlog};
@@ -92,6 +94,11 @@ pub fn credentials(
         }
         Err(e) => return Err(e.to_error(sso)),
     };
+    // Neither printed nor cached: a portal (or whatever answers for it) that hands out dead
+    // credentials would otherwise fail every call PROGRAM makes, for as long as they are cached.
+    not_expired(&creds, || {
+        format!("GetRoleCredentials (account {account}, role {role})")
+    })?;
     if let Some(exp) = creds.expiration {
         vlog!(
             "role credentials for account {} valid until {}",

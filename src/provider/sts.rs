@@ -124,12 +124,16 @@ pub fn web_identity(
     session_name: Option<&str>,
     cache: Option<&Path>,
 ) -> Result<Credentials, Error> {
-    let token = std::fs::read_to_string(token_file).map_err(|e| {
-        Error::new(
-            Exit::Config,
-            format!("profile `{profile}`: cannot read web_identity_token_file {token_file}: {e}"),
-        )
-    })?;
+    let token = crate::fsutil::read_limited(Path::new(token_file), crate::fsutil::MAX_SMALL)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| {
+            Error::new(
+                Exit::Config,
+                format!(
+                    "profile `{profile}`: cannot read web_identity_token_file {token_file}: {e}"
+                ),
+            )
+        })?;
     let token = Secret::new(token.trim());
     let session = session_name.map_or_else(
         || default_session_name(ctx.env, timefmt::now()),

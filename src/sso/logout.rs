@@ -19,7 +19,7 @@ pub struct Summary {
 }
 
 fn json(path: &Path) -> Option<serde_json::Value> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    serde_json::from_slice(&crate::fsutil::read_limited(path, crate::fsutil::MAX_SMALL).ok()?).ok()
 }
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {

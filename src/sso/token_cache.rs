@@ -153,7 +153,7 @@ pub fn registration_file_name(
 
 pub fn read_registration(path: &Path) -> Option<Registration> {
     // A missing or unreadable registration just means we register again.
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    serde_json::from_slice(&crate::fsutil::read_limited(path, crate::fsutil::MAX_SMALL).ok()?).ok()
 }
 
 pub fn write_registration(path: &Path, reg: &Registration) -> std::io::Result<()> {
@@ -346,7 +346,7 @@ pub enum TokenFileError {
 
 /// Reads a token file; `Ok(None)` when there is none.
 pub fn read(path: &Path) -> Result<Option<CachedToken>, TokenFileError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_SMALL) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {

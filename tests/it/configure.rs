@@ -73,13 +73,13 @@ fn configure_writes_every_role_over_several_pages_and_a_second_run_changes_nothi
     );
     assert!(
         text.contains(
-            "[profile dev.admin]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = admin\nssox_generated = true\n"
+            "[profile dev.admin]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = admin\nregion = us-east-1\nssox_generated = true\n"
         ),
         "{text}"
     );
     assert!(
         run.stderr
-            .contains("wrote 7 new profiles and the sso-session"),
+            .contains("added 7 profiles and the sso-session in ~/.aws/config"),
         "{}",
         run.stderr
     );
@@ -174,7 +174,7 @@ fn dry_run_shows_a_unified_diff_and_writes_nothing() {
     run.success();
     assert!(
         run.stdout.starts_with(
-            "--- ~/.aws/config\n+++ ~/.aws/config\n@@ -1,2 +1,49 @@\n [profile mine]\n region = eu-west-1\n+\n+[sso-session corp]\n"
+            "--- ~/.aws/config\n+++ ~/.aws/config\n@@ -1,2 +1,56 @@\n [profile mine]\n region = eu-west-1\n+\n+[sso-session corp]\n"
         ),
         "{}",
         run.stdout
@@ -209,18 +209,25 @@ fn without_a_terminal_and_without_yes_the_diff_is_shown_and_nothing_written() {
 fn on_a_terminal_configure_asks_before_writing() {
     let mut t = TestEnv::new();
     t.login_corp();
-    t.var("PTY_PROMPT", "? [y/N]");
-    t.var("PTY_ANSWER", "n");
+    // The region question first (Enter takes the SSO region), then the confirmation.
+    t.var(
+        "PTY_SCRIPT",
+        r#"[["region of the new profiles [us-east-1]: ", "\r"], ["? [y/N]", "n\r"]]"#,
+    );
     let no = t.run_on_terminal(CONFIGURE);
     no.success();
     assert!(no.stdout.contains("nothing written"), "{}", no.stdout);
     assert!(!t.path(".aws/config").exists());
     let mut t2 = TestEnv::new();
     t2.login_corp();
-    t2.var("PTY_PROMPT", "? [y/N]");
-    t2.var("PTY_ANSWER", "y");
+    t2.var(
+        "PTY_SCRIPT",
+        r#"[["region of the new profiles [us-east-1]: ", "eu-west-2\r"], ["? [y/N]", "y\r"]]"#,
+    );
     t2.run_on_terminal(CONFIGURE).success();
     assert_eq!(profile_headers(&t2).len(), 7);
+    let text = fs::read_to_string(t2.path(".aws/config")).unwrap();
+    assert_eq!(text.matches("\nregion = eu-west-2\n").count(), 7, "{text}");
 }
 
 #[test]
@@ -324,7 +331,8 @@ fn a_template_names_profiles_and_a_bad_one_is_refused() {
 fn configure_logs_in_when_no_token_is_cached() {
     let mut t = TestEnv::new();
     t.with_fake_browser();
-    configure(&t, &["--yes"]).success();
+    // On a terminal only: elsewhere configure never starts a login.
+    t.run_on_terminal(configure_args(&["--yes"])).success();
     assert_eq!(t.fake.count(Op::Authorize), 1, "one browser login");
     assert!(t.token_path("corp").exists());
     assert_eq!(profile_headers(&t).len(), 7);
@@ -414,7 +422,7 @@ fn pick_writes_only_the_roles_chosen_in_the_picker() {
     assert_eq!(profile_headers(&t), ["Shared-Services.Billing"]);
     assert!(
         run.stdout
-            .contains("wrote 1 new profile and the sso-session"),
+            .contains("added 1 profile and the sso-session in ~/.aws/config"),
         "{}",
         run.stdout
     );
@@ -461,4 +469,219 @@ fn esc_in_the_profile_picker_exits_130_and_runs_nothing() {
     run.code(130);
     assert!(!t.path("ran").exists());
     assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn a_hostile_portal_cannot_write_into_the_config_and_its_names_reach_the_terminal_escaped() {
+    let t = TestEnv::new();
+    let long_name = format!("\u{1b}[2J{}", "n".repeat(100_000));
+    t.fake.set_directory(vec![
+        Account::new(
+            "111111111111",
+            "dev",
+            &[
+                "admin",
+                "readOnly\n[profile evil]\ncredential_process = /bin/sh -c 'touch PWNED'\n",
+                "ro\rkey = x",
+            ],
+        ),
+        Account::new("../../etc", "evil", &["admin"]),
+        Account::new("1 2", "space", &["admin"]),
+        Account::new("222222222222", &long_name, &["admin"]),
+    ]);
+    t.login_corp();
+    let run = configure(&t, &["--yes"]);
+    run.success();
+    let text = fs::read_to_string(t.path(".aws/config")).unwrap();
+    for bad in [
+        "evil",
+        "credential_process",
+        "PWNED",
+        "\r",
+        "etc",
+        "1 2",
+        "\u{1b}",
+    ] {
+        assert!(!text.contains(bad), "{bad:?} reached the config:\n{text}");
+    }
+    let account_name = format!("2J{}", "n".repeat(62));
+    assert_eq!(
+        profile_headers(&t),
+        [format!("{account_name}.admin"), "dev.admin".to_string()]
+    );
+    assert!(
+        run.stderr
+            .contains("skipped 4 roles the portal named as no AWS account or role can be named: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("role `readOnly\\n[profile evil]\\ncredential_process = /bin/sh -c 'touch PWNED'\\n` in account 111111111111 (not an IAM role name)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("account id `../../etc` (not 12 digits)")
+    );
+    assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains('\r'));
+    assert!(run.stderr.len() < 10_000, "{} bytes", run.stderr.len());
+    // botocore reads the whole file (a duplicate section or a stray key would fail it).
+    let out = t.python("botocore_creds.py", &["dev.admin"]);
+    assert!(out.starts_with("ASIA"), "{out}");
+}
+
+#[test]
+fn two_configures_that_overlap_never_write_a_profile_twice() {
+    let t = TestEnv::new();
+    t.login_corp();
+    // The first run has read the config and is waiting on ListAccounts while the second
+    // runs from start to end.
+    t.fake.hold_next(Op::ListAccounts);
+    let first = t
+        .cmd(configure_args(&["--yes"]))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        t.fake
+            .wait_for(Op::ListAccounts, std::time::Duration::from_secs(30))
+    );
+    configure(&t, &["--yes"]).success();
+    t.fake.release();
+    let first = Run::from(first.wait_with_output().unwrap());
+    first.success();
+    assert!(
+        first.stderr.contains(
+            "nothing written: ~/.aws/config changed meanwhile and already has every profile"
+        ),
+        "{}",
+        first.stderr
+    );
+    let mut names = profile_headers(&t);
+    names.sort();
+    assert_eq!(names, ALL);
+    let text = fs::read_to_string(t.path(".aws/config")).unwrap();
+    assert_eq!(text.matches("[sso-session corp]").count(), 1);
+    t.python("botocore_creds.py", &["dev.admin"]);
+}
+
+#[test]
+fn a_read_only_config_is_refused_before_any_login_or_listing() {
+    let t = TestEnv::new();
+    let path = t.config("[profile mine]\nregion = eu-west-1\n");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    t.login_corp();
+    configure(&t, &["--yes"]).code(74).error_line(&[
+        "~/.aws/config is read-only (mode 0444); ssox will not replace it",
+        "chmod u+w",
+    ]);
+    assert_eq!(t.fake.count(Op::ListAccounts), 0);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "[profile mine]\nregion = eu-west-1\n"
+    );
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+}
+
+#[test]
+fn without_a_terminal_configure_never_starts_a_login() {
+    // A new session: the hint is to run configure where it can log in.
+    let t = TestEnv::new();
+    let run = configure(&t, &["--dry-run"]);
+    run.code(77).error_line(&[
+        "login needed for",
+        "no terminal",
+        "run this `ssox configure` in a terminal",
+    ]);
+    assert_eq!(t.fake.count(Op::RegisterClient), 0);
+    assert!(!t.path(".aws/config").exists());
+    // A session already in the config: the hint is the login command.
+    let t = TestEnv::new();
+    t.config(
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    t.run(["configure", "--dry-run"])
+        .code(77)
+        .error_line(&["ssox login --sso-session corp"]);
+    assert_eq!(t.fake.count(Op::RegisterClient), 0);
+}
+
+#[test]
+fn every_new_profile_gets_a_region_so_the_suggested_command_works() {
+    let t = TestEnv::new();
+    t.login_corp();
+    let run = configure(&t, &["--yes"]);
+    run.success();
+    assert!(
+        run.stderr
+            .contains("the new profiles get region us-east-1, the SSO region; --region REGION gives them another"),
+        "{}",
+        run.stderr
+    );
+    let text = fs::read_to_string(t.path(".aws/config")).unwrap();
+    assert_eq!(text.matches("\nregion = us-east-1\n").count(), 7, "{text}");
+    // The command configure suggests: botocore (as the AWS CLI) finds a region.
+    let suggested = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("ssox: try it: ssox -p "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let env = t.run(["-p", &suggested, "--", "env"]);
+    assert_eq!(
+        env.success().env_var("AWS_REGION").as_deref(),
+        Some("us-east-1")
+    );
+}
+
+#[test]
+fn a_mistyped_sso_region_is_refused_with_the_close_one() {
+    let t = TestEnv::new();
+    configure_args(&[]);
+    t.run([
+        "configure",
+        "--start-url",
+        URL,
+        "--sso-region",
+        "eu-wst-1",
+        "--dry-run",
+    ])
+    .code(2)
+    .error_line(&["--sso-region `eu-wst-1` is not an AWS region; did you mean eu-west-1?"]);
+    assert_eq!(t.fake.total_requests(), 0);
+}
+
+#[test]
+fn prune_messages_read_as_sentences() {
+    let t = TestEnv::new();
+    t.login_corp();
+    configure(&t, &["--yes"]).success();
+    t.fake.set_directory(vec![Account::new(
+        "111111111111",
+        "dev",
+        &["admin", "readOnly"],
+    )]);
+    let dry = configure(&t, &["--prune", "--dry-run"]);
+    dry.success();
+    assert!(
+        dry.stderr
+            .contains("dry run: nothing written; this would remove 5 profiles"),
+        "{}",
+        dry.stderr
+    );
+    let done = configure(&t, &["--prune", "--yes"]);
+    done.success();
+    assert!(
+        done.stderr.contains("removed 5 profiles in ~/.aws/config"),
+        "{}",
+        done.stderr
+    );
 }

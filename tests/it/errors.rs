@@ -405,3 +405,19 @@ fn a_huge_profile_name_gets_a_short_answer_quickly() {
     run.code(127).error_line(&["command not found"]);
     assert!(run.stderr.len() < 300, "{} bytes", run.stderr.len());
 }
+
+#[test]
+fn expired_role_credentials_from_the_portal_are_neither_used_nor_cached() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    t.fake.set_role_ttl(-60);
+    let run = t.run(["-p", "dev", "--json"]);
+    run.code(69).error_line(&[
+        "GetRoleCredentials (account 111111111111, role readOnly) gave credentials that expired at",
+    ]);
+    assert_eq!(run.stdout, "", "nothing printed");
+    let cached = std::fs::read_dir(t.path(".aws/cli/cache"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(cached, 0, "nothing cached");
+}

@@ -155,6 +155,49 @@ fn a_ca_bundle_that_is_not_pem_is_a_config_error() {
         .error_line(&["the CA bundle ~/bad.pem (from AWS_CA_BUNDLE) holds no certificate"]);
 }
 
+#[test]
+fn a_ca_bundle_cut_short_is_named_as_such_not_shown_as_bytes() {
+    let mut t = TestEnv::dev();
+    let cut = t.write(
+        "cut.pem",
+        "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0FfY2VydA==\n",
+    );
+    t.var("AWS_ENDPOINT_URL_SSO", &format!("https://{HOST}"))
+        .var("AWS_CA_BUNDLE", cut.to_str().unwrap());
+    t.login_corp();
+    let run = t.run(["-p", "dev", "--", "true"]);
+    run.code(78).error_line(&[
+        "the CA bundle ~/cut.pem (from AWS_CA_BUNDLE) is not valid PEM (a certificate has no END line: is the file cut short?)",
+    ]);
+    assert!(!run.stderr.contains("[45, 45"), "{}", run.stderr);
+}
+
+#[test]
+fn a_fifo_or_a_device_as_a_file_fails_at_once_with_one_line() {
+    let mut t = TestEnv::dev();
+    let fifo = t.path("bundle.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.var("AWS_ENDPOINT_URL_SSO", &format!("https://{HOST}"))
+        .var("AWS_CA_BUNDLE", fifo.to_str().unwrap());
+    t.login_corp();
+    // No writer ever opens the FIFO: reading it would wait forever.
+    t.run(["-p", "dev", "--", "true"]).code(78).error_line(&[
+        "the CA bundle ~/bundle.fifo (from AWS_CA_BUNDLE) cannot be read: it is a FIFO, not a regular file",
+    ]);
+    // /dev/zero as the config file would grow until the kernel stops ssox.
+    let mut t = TestEnv::dev();
+    t.var("AWS_CONFIG_FILE", "/dev/zero");
+    t.run(["-p", "dev", "--", "true"])
+        .code(74)
+        .error_line(&["cannot read /dev/zero: it is a device, not a regular file"]);
+}
+
 /// A region name that follows the AWS partition's pattern but exists nowhere, so the
 /// endpoint rules give real-looking host names that no DNS resolves.
 const REGION: &str = "us-ssoxtest-1";

@@ -133,6 +133,9 @@ struct State {
     /// `/authorize` redirects back with `error=access_denied` and this description.
     deny_authorization: Option<String>,
     hang: HashSet<Op>,
+    /// The next call of this op waits, unanswered, until `release`.
+    hold_next: Option<Op>,
+    released: bool,
     role_ttl: i64,
     token_ttl: i64,
     device_ttl: i64,
@@ -387,6 +390,19 @@ impl FakeAws {
     pub fn hang(&self, op: Op) {
         self.st().hang.insert(op);
     }
+
+    /// The next call of `op` is answered only after [`release`](Self::release); the calls
+    /// after it are answered at once. For making two clients overlap without a sleep.
+    pub fn hold_next(&self, op: Op) {
+        let mut st = self.st();
+        st.hold_next = Some(op);
+        st.released = false;
+    }
+
+    pub fn release(&self) {
+        self.st().released = true;
+        RECORDED.notify_all();
+    }
 }
 
 struct Response {
@@ -496,6 +512,12 @@ fn serve_connection<S: Read + Write>(stream: S, state: &Arc<Mutex<State>>, base:
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.requests.push(req.clone());
             RECORDED.notify_all();
+            if st.hold_next == Some(op) {
+                st.hold_next = None;
+                while !st.released {
+                    st = RECORDED.wait(st).unwrap_or_else(|e| e.into_inner());
+                }
+            }
             if st.hang.contains(&op) {
                 None
             } else if let Some(e) = st.scripted.get_mut(&op).and_then(VecDeque::pop_front) {
