@@ -3,7 +3,11 @@
 //!     cargo run --example fake_aws -- 600    # serve for 600 s on 127.0.0.1, print the URL
 //!     AWS_ENDPOINT_URL_SSO=URL AWS_ENDPOINT_URL_SSO_OIDC=URL ssox login -p dev
 //!
-//! It accepts every login, issues tokens and role credentials, and stops by itself.
+//! It serves three accounts: `dev` (111111111111) and `prod` (222222222222), each with the
+//! roles `admin` and `readOnly`, and `Shared Services` (333333333333) with
+//! `AdministratorAccess`, `Billing` and `ReadOnlyAccess`. A browser (PKCE) login is approved
+//! at once; a device-code login waits until its verification URL is visited (`curl` will
+//! do). It issues tokens and role credentials, and stops by itself.
 
 #![allow(
     clippy::unwrap_used,

@@ -3,10 +3,16 @@
 //! connections are served concurrently, each request has one deadline for arriving whole,
 //! their number is capped, and the listen backlog is large. It reads a request's head only
 //! (both listeners take GET requests), answers, and closes the connection.
+//!
+//! When the cap is reached, the connection that has waited longest without sending a whole
+//! request is closed to make room, never the newcomer: a flood of idle connections (from
+//! any local user) then only pushes out its own oldest, and PROGRAM's requests and the
+//! browser's callback, which send their request at once, still get through.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -129,25 +135,65 @@ where
     H: Fn(Head) -> F + Send + Sync + 'static,
     F: Future<Output = Reply> + Send + 'static,
 {
+    serve_capped(listener, MAX_CONNECTIONS, handle).await;
+}
+
+/// The connections still waiting for their request head, oldest first, each with the means
+/// to close it.
+type Waiting = Arc<Mutex<VecDeque<(u64, tokio::sync::oneshot::Sender<()>)>>>;
+
+async fn serve_capped<H, F>(listener: TcpListener, cap: usize, handle: H)
+where
+    H: Fn(Head) -> F + Send + Sync + 'static,
+    F: Future<Output = Reply> + Send + 'static,
+{
     let handle = Arc::new(handle);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Semaphore::new(cap));
+    let waiting: Waiting = Arc::default();
+    let mut serial = 0u64;
     loop {
         let Ok((mut sock, _)) = listener.accept().await else {
             // Out of descriptors, say: pause instead of spinning, then go on.
             tokio::time::sleep(Duration::from_millis(20)).await;
             continue;
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            // Full: closing at once keeps the descriptors for the requests being served.
-            drop(sock);
-            continue;
+        let permit = if let Ok(p) = slots.clone().try_acquire_owned() {
+            p
+        } else {
+            // Full: close the connection that has waited longest for its request, and take
+            // its slot once its task has let go of it.
+            let oldest = waiting.lock().ok().and_then(|mut w| w.pop_front());
+            let Some((_, close)) = oldest else {
+                // Every slot is a request being answered: the newcomer can retry.
+                drop(sock);
+                continue;
+            };
+            let _ = close.send(());
+            let freed = tokio::time::timeout(REQUEST_DEADLINE, slots.clone().acquire_owned());
+            let Ok(Ok(p)) = freed.await else {
+                drop(sock);
+                continue;
+            };
+            p
         };
+        serial += 1;
+        let id = serial;
+        let (close_tx, close_rx) = tokio::sync::oneshot::channel::<()>();
+        if let Ok(mut w) = waiting.lock() {
+            w.push_back((id, close_tx));
+        }
         let handle = handle.clone();
+        let waiting = waiting.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            if let Ok(Some(head)) =
-                tokio::time::timeout(REQUEST_DEADLINE, read_head(&mut sock)).await
-            {
+            let head = tokio::select! {
+                h = tokio::time::timeout(REQUEST_DEADLINE, read_head(&mut sock)) => h,
+                _ = close_rx => return,
+            };
+            if let Ok(mut w) = waiting.lock() {
+                w.retain(|(i, _)| *i != id);
+            }
+            if let Ok(Some(head)) = head {
                 let mut reply = handle(head).await;
                 write_reply(&mut sock, &reply).await;
                 if let Some(sent) = reply.sent.take() {
@@ -183,6 +229,41 @@ mod tests {
         let mut answer = String::new();
         sock.read_to_string(&mut answer).await.unwrap();
         answer
+    }
+
+    async fn echo(head: Head) -> Reply {
+        Reply {
+            status: "200 OK",
+            content_type: "text/plain",
+            body: head.path().to_string(),
+            headers: Vec::new(),
+            sent: None,
+        }
+    }
+
+    #[test]
+    fn a_flood_of_idle_connections_never_shuts_out_a_real_request() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(serve_capped(listener, 8, echo));
+            // Three times the cap in connections that never send a request, held open.
+            let mut idle = Vec::new();
+            for _ in 0..24 {
+                idle.push(TcpStream::connect(addr).await.unwrap());
+            }
+            for round in 0..3 {
+                let answer = tokio::time::timeout(Duration::from_secs(30), get(addr, "/creds"))
+                    .await
+                    .expect("answered");
+                assert!(answer.ends_with("/creds"), "round {round}: {answer:?}");
+                idle.push(TcpStream::connect(addr).await.unwrap());
+            }
+        });
     }
 
     #[test]

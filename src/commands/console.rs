@@ -4,9 +4,13 @@
 //! (`--url`) or opened in the browser.
 //!
 //! The URL signs in whoever has it for about 15 minutes, so it is never logged and never
-//! handed to another program's argv: the browser is started on a one-time address on
-//! 127.0.0.1, which answers once with a redirect to the URL (the "secure redirect" the AWS
-//! documentation recommends) and then expires.
+//! handed to another program's argv: ssox serves it as a one-time redirect on 127.0.0.1
+//! (the "secure redirect" the AWS documentation recommends) under a random path, and that
+//! path reaches the browser only through a private file (0600, in ssox's own 0700
+//! directory) that the browser is started on and that forwards it. Another local user sees
+//! the file's name in the process list but cannot read it, and cannot guess the path, so
+//! the sign-in URL goes to the user's browser alone (on Linux and macOS alike). The file is
+//! removed once the browser has fetched the redirect, and whenever ssox ends.
 //!
 //! Long-term keys (an IAM user's) cannot sign in to the console: ssox first asks STS for a
 //! federation token with them (GetFederationToken, as aws-vault does), with a session policy
@@ -210,8 +214,62 @@ fn destination(settings: &settings::Console, console: &str, region: &str) -> Res
     }
 }
 
-/// Starts the browser on a one-time loopback address that redirects to `url`, and waits
-/// until the browser has fetched it.
+/// A private file (0600 in a 0700 directory of ssox's own) that forwards the browser to
+/// `local`; removed when dropped.
+fn forwarding_page(env: &Env, local: &str) -> Result<tempfile::NamedTempFile, Error> {
+    use std::io::Write;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let io = |what: &str, e: std::io::Error| Error::new(Exit::Io, format!("{what}: {e}"));
+    let dir = crate::lock::dir(env).with_file_name("console");
+    crate::fsutil::create_private_dir(&dir)
+        .map_err(|e| io(&format!("cannot create {}", env.tilde(&dir)), e))?;
+    let meta = std::fs::symlink_metadata(&dir)
+        .map_err(|e| io(&format!("cannot read {}", env.tilde(&dir)), e))?;
+    if !meta.is_dir() || meta.uid() != nix::unistd::geteuid().as_raw() {
+        return Err(Error::new(
+            Exit::Io,
+            format!("{} is not a directory of your own", env.tilde(&dir)),
+        )
+        .hint("remove it; ssox creates it again"));
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| io(&format!("cannot make {} private", env.tilde(&dir)), e))?;
+    }
+    let mut file = tempfile::Builder::new()
+        .prefix("console-")
+        .suffix(".html")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(&dir)
+        .map_err(|e| io(&format!("cannot write in {}", env.tilde(&dir)), e))?;
+    let page = format!(
+        "<!doctype html>\n<meta charset=\"utf-8\">\n<meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta http-equiv=\"refresh\" content=\"0;url={local}\">\n<title>ssox console</title>\n\
+         <p>Signing in to the AWS console&hellip; <a href=\"{local}\">continue</a></p>\n"
+    );
+    file.write_all(page.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|e| io("cannot write the browser's page", e))?;
+    Ok(file)
+}
+
+/// The `file://` URL of `path`, its bytes percent-encoded where a URL needs it.
+fn file_url(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    format!(
+        "file://{}",
+        percent_encoding::percent_encode(path.as_os_str().as_bytes(), KEEP)
+    )
+}
+
+/// Starts the browser on a private page that forwards it to a one-time loopback address,
+/// which redirects to `url`, and waits until the browser has fetched it.
 async fn open(env: &Env, url: &Secret) -> Result<(), Error> {
     let listener = loopback::listen(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .map_err(|e| Error::new(Exit::Io, format!("cannot listen on 127.0.0.1: {e}")))?;
@@ -236,7 +294,14 @@ async fn open(env: &Env, url: &Secret) -> Result<(), Error> {
         let (done, used, target, path) = (done.clone(), used.clone(), target.clone(), path.clone());
         async move { redirect(&head, &path, &used, &target, &done) }
     }));
-    let Some(opened) = browser::open(env, &local) else {
+    let page = match forwarding_page(env, &local) {
+        Ok(p) => p,
+        Err(e) => {
+            server.abort();
+            return Err(e);
+        }
+    };
+    let Some(opened) = browser::open(env, &file_url(page.path())) else {
         server.abort();
         return Err(Error::new(
             Exit::Unavailable,
@@ -267,6 +332,7 @@ async fn open(env: &Env, url: &Secret) -> Result<(), Error> {
     .await;
     spinner.clear();
     server.abort();
+    drop(page);
     if let Ok(Err(status)) = waited {
         return Err(Error::new(
             Exit::Unavailable,
@@ -306,6 +372,11 @@ fn redirect(
         return page("404 Not Found", "not found");
     }
     if used.swap(true, Ordering::SeqCst) {
+        // Only the private page knew the path: a second ask is the same browser reloading,
+        // or the page was read by someone it should not have been.
+        notice!(
+            "the one-time console address was asked for again after it was used; it answered \"used\""
+        );
         return page(
             "410 Gone",
             "this address has been used; run ssox console again",

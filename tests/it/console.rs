@@ -211,12 +211,28 @@ fn the_browser_is_sent_to_the_url_through_a_one_time_local_address() {
     );
     let log = t.browser_log();
     let started = log.lines().next().unwrap();
-    // The browser's argv held only a local address, never the sign-in URL.
+    // The browser's argv (which every local user can read) held only the name of a private
+    // page, never the sign-in URL nor the one-time address that leads to it.
+    let page = started.strip_prefix("file://").expect(&log);
     assert!(
-        started.starts_with("http://127.0.0.1:") && started.contains("/console/"),
+        page.starts_with(t.path(".cache/ssox/console/").to_str().unwrap()),
         "{log}"
     );
-    assert!(!started.contains("SigninToken"), "{log}");
+    assert!(
+        !started.contains("SigninToken") && !started.contains("127.0.0.1"),
+        "{log}"
+    );
+    assert!(log.contains("file-mode: 600 dir-mode: 700"), "{log}");
+    let forwarded = log
+        .lines()
+        .find_map(|l| l.strip_prefix("forwarded: "))
+        .expect(&log);
+    assert!(
+        forwarded.starts_with("http://127.0.0.1:") && forwarded.contains("/console/"),
+        "{log}"
+    );
+    // The page is gone once the browser has been sent on.
+    assert!(!std::path::Path::new(page).exists(), "{page} left behind");
     // The browser follows the redirect to the fake's console login, with the token the
     // fake issued; it may get there after ssox has exited.
     assert!(

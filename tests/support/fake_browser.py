@@ -1,7 +1,10 @@
 """A stand-in for a person with a browser: opens the URL ssox hands to $BROWSER and follows
 redirects, so the fake IAM Identity Center's /authorize sends it on to ssox's loopback
-callback (PKCE), or its /device page approves the user code (device flow)."""
+callback (PKCE), or its /device page approves the user code (device flow). A file:// page
+(ssox console's private forwarding page) is read and its meta refresh followed, as a browser
+does; its mode and its directory's are logged."""
 import os
+import re
 import sys
 import urllib.parse
 import urllib.request
@@ -11,6 +14,15 @@ log = os.environ.get("FAKE_BROWSER_LOG")
 if log:
     with open(log, "a") as f:
         f.write(url + "\n")
+if url.startswith("file://"):
+    path = urllib.parse.unquote(url[len("file://"):])
+    modes = (os.stat(path).st_mode & 0o777, os.stat(os.path.dirname(path)).st_mode & 0o777)
+    with open(path) as page:
+        url = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page.read()).group(1)
+    if log:
+        with open(log, "a") as f:
+            f.write("file-mode: %o dir-mode: %o\n" % modes)
+            f.write("forwarded: " + url + "\n")
 q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
 callback = q.get("redirect_uri", [None])[0]
 idle = []
