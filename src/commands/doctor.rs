@@ -13,11 +13,12 @@ use crate::config::region;
 use crate::config::resolve::{self, Base, Chain, SsoProfile};
 use crate::config::{ConfigSet, FileKind, Section};
 use crate::env::Env;
-use crate::error::{Error, Exit};
-use crate::provider::{self, Context, Plan, role_cache};
-use crate::settings::{Common, Fetch, LoginOptions, LoginPolicy, MIN_TTL};
+use crate::error::Error;
+use crate::provider::outlook::need;
+use crate::provider::{self, Context, Outcome, Outlook, Plan, role_cache};
+use crate::settings::{Common, Fetch, LoginOptions, LoginPolicy};
 use crate::sso::login::choose_flow;
-use crate::sso::token_cache::{self, TokenAction, TokenState};
+use crate::sso::token_cache::{self, TokenState};
 use crate::timefmt::{self, Timestamp};
 
 struct Report(String);
@@ -82,32 +83,32 @@ fn network_line(net: &Net, env: &Env) -> String {
     parts.join("; ")
 }
 
-/// A role-cache file and whether a run would reuse what is in it.
-fn cache_line(env: &Env, path: &std::path::Path, need: i64, now: Timestamp) -> (String, bool) {
+/// A role-cache file, and whether the run reuses it (the outlook decided that).
+fn cache_line(
+    env: &Env,
+    path: &std::path::Path,
+    need: i64,
+    now: Timestamp,
+    reused: bool,
+) -> String {
     let shown = env.tilde(path);
     match role_cache::read(path).and_then(|c| c.expiration) {
-        Some(e) if e - now >= need => (
-            format!(
-                "{shown}: valid {} (reused)",
-                timefmt::human_duration(e - now)
-            ),
-            true,
+        Some(e) if reused => format!(
+            "{shown}: valid {} (reused)",
+            timefmt::human_duration(e - now)
         ),
-        Some(e) if e > now => (
-            format!(
-                "{shown}: only {} left (renewed on the next run)",
-                timefmt::human_duration(e - now)
-            ),
-            false,
+        Some(e) if e > now => format!(
+            "{shown}: {} left, less than the {} a run needs (renewed on the next run)",
+            timefmt::human_duration(e - now),
+            timefmt::human_duration(need)
         ),
-        Some(_) => (format!("{shown}: expired"), false),
-        None => (format!("{shown}: none"), false),
+        Some(_) => format!("{shown}: expired"),
+        None => format!("{shown}: none"),
     }
 }
 
-/// The SSO base: session, token state, registration, login flow and endpoints. Returns what
-/// the next run does to get the base's credentials.
-fn sso_block(r: &mut Report, env: &Env, net: Option<&Net>, sso: &SsoProfile) -> String {
+/// The SSO base: session, token state, registration, login flow and endpoints.
+fn sso_block(r: &mut Report, env: &Env, net: Option<&Net>, sso: &SsoProfile) {
     let now = timefmt::now();
     let session = sso.session_name.as_ref().map_or_else(
         || ", legacy profile (no refresh tokens)".to_string(),
@@ -165,21 +166,20 @@ fn sso_block(r: &mut Report, env: &Env, net: Option<&Net>, sso: &SsoProfile) -> 
             ),
         );
     }
-    match state.action() {
-        TokenAction::Use => "uses the cached token, then calls GetRoleCredentials".into(),
-        TokenAction::Refresh => {
-            "refreshes the token with its refresh token (no browser), then calls GetRoleCredentials"
-                .into()
-        }
-        TokenAction::Login => format!(
-            "needs a login: on a terminal ssox starts one; without one it exits 77 (run `{}`)",
-            sso.login_command()
-        ),
-    }
 }
 
-fn chain_block(r: &mut Report, env: &Env, set: &ConfigSet, profile: &Section, plan: &Plan<'_>) {
+/// The chain, its caches and the next run, as the run's own [`Outlook`] decides it. Returns
+/// the outlook, whose outcome sets doctor's exit status.
+fn chain_block(
+    r: &mut Report,
+    env: &Env,
+    set: &ConfigSet,
+    profile: &Section,
+    plan: &Plan<'_>,
+) -> Outlook {
     let now = timefmt::now();
+    let fetch = Fetch::default();
+    let outlook = Outlook::new(plan, env, &fetch, now);
     r.item("chain", &plan.describe());
     let net = match Net::new(env, set, Some(profile)) {
         Ok(n) => Some(n),
@@ -191,20 +191,22 @@ fn chain_block(r: &mut Report, env: &Env, set: &ConfigSet, profile: &Section, pl
     if let Some(n) = &net {
         r.item("network", &network_line(n, env));
     }
-    // The hop a run starts from: the deepest whose cached credentials last (as the provider).
     let last = plan.hops.len();
-    let mut warm_from = None;
+    let warm = outlook.warm.as_ref().map(|(level, _)| *level);
     if let Some(base) = &plan.base_cache {
-        let (text, reused) = cache_line(env, base, MIN_TTL, now);
+        let text = cache_line(env, base, need(0, last, &fetch), now, warm == Some(0));
         r.item("cached creds", &text);
-        if reused {
-            warm_from = Some(0);
-        }
     } else if plan.hops.is_empty() {
         r.item("cached creds", "not cached for this kind of profile");
     }
     for (i, hop) in plan.hops.iter().enumerate() {
-        let (text, reused) = cache_line(env, &hop.cache, MIN_TTL, now);
+        let text = cache_line(
+            env,
+            &hop.cache,
+            need(i + 1, last, &fetch),
+            now,
+            warm == Some(i + 1),
+        );
         r.item(
             if i == 0 { "hops" } else { "" },
             &format!(
@@ -215,20 +217,11 @@ fn chain_block(r: &mut Report, env: &Env, set: &ConfigSet, profile: &Section, pl
                 hop.role.profile
             ),
         );
-        if reused {
-            warm_from = Some(i + 1);
-        }
     }
-    let mut then = match (&plan.chain.base, warm_from) {
-        (_, Some(0)) => "uses the cached credentials of the base (no token)".into(),
-        (_, Some(_)) => String::new(),
-        (Base::Sso(sso), None) => sso_block(r, env, net.as_ref(), sso),
-        (Base::AccessKey { .. }, None) => "uses the keys in the config files".into(),
-        (Base::Process { .. }, None) => "runs the credential_process".into(),
-        (Base::WebIdentity { .. }, None) => "calls AssumeRoleWithWebIdentity".into(),
-        (Base::NamedSource { source, .. }, None) => format!("uses credential_source {source}"),
-    };
-    if !plan.hops.is_empty() || matches!(plan.chain.base, Base::WebIdentity { .. }) {
+    if let (Base::Sso(sso), None) = (&plan.chain.base, warm) {
+        sso_block(r, env, net.as_ref(), sso);
+    }
+    if outlook.assumes > 0 || matches!(plan.chain.base, Base::WebIdentity { .. }) {
         let region = region::for_sts(None, env, Some(profile));
         let url = net.as_ref().map_or_else(
             || "?".to_string(),
@@ -239,23 +232,8 @@ fn chain_block(r: &mut Report, env: &Env, set: &ConfigSet, profile: &Section, pl
         );
         r.item("sts", &format!("{url}; region {}", region.describe()));
     }
-    let start = warm_from.unwrap_or(0);
-    if warm_from == Some(last) {
-        then = "uses the cached credentials: no token, no network".into();
-    } else if !then.contains("needs a login") && start < last {
-        let sep = if then.is_empty() { "" } else { "; " };
-        let from = if start > 0 {
-            format!("from the cached credentials of hop {start}, ")
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            then,
-            "{sep}{from}then AssumeRole for each of the {} role(s)",
-            last - start
-        );
-    }
-    r.item("next run", &then);
+    r.item("next run", &outlook.describe());
+    outlook
 }
 
 fn check(common: &Common, set: &ConfigSet, selected: &Section, chain: &Chain) -> (String, i32) {
@@ -319,10 +297,17 @@ pub fn run(cmd: &DoctorCmd, env: Env) -> Result<i32, Error> {
             state(FileKind::Credentials)
         ),
     );
+    let explain = |e: &resolve::ResolveError| {
+        resolve::explain(e, &set, env, &common.paths, common.profile_source)
+    };
     let Some(profile) = set.profile(&common.profile) else {
-        r.item("error", &format!("profile `{}` not found", common.profile));
+        // As a run says it: did you mean, or the `[profile X]` a section lacks.
+        let e = explain(&resolve::ResolveError::ProfileNotFound {
+            name: common.profile.clone(),
+        });
+        r.item("error", &e.to_string());
         crate::output::print(&r.0)?;
-        return Ok(Exit::Config as i32);
+        return Ok(e.exit_code());
     };
     r.item(
         "defined in",
@@ -336,13 +321,19 @@ pub fn run(cmd: &DoctorCmd, env: Env) -> Result<i32, Error> {
     let mut exit = 0;
     match &chain {
         Err(e) => {
-            r.item("error", &e.to_string());
-            exit = Exit::Config as i32;
+            let e = explain(e);
+            r.item("next run", &format!("fails: {e} (exit {})", e.exit_code()));
+            exit = e.exit_code();
         }
         Ok(chain) => match Plan::new(chain, env, timefmt::now()) {
-            Ok(plan) => chain_block(&mut r, env, &set, profile, &plan),
+            Ok(plan) => {
+                // A run would fail whatever the service answers: so does doctor.
+                if let Outcome::Config(e) = chain_block(&mut r, env, &set, profile, &plan).outcome {
+                    exit = e.exit_code();
+                }
+            }
             Err(e) => {
-                r.item("error", &e.to_string());
+                r.item("next run", &format!("fails: {e} (exit {})", e.exit_code()));
                 exit = e.exit_code();
             }
         },

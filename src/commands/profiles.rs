@@ -11,8 +11,9 @@ use crate::config::ConfigSet;
 use crate::config::resolve::{self, Base};
 use crate::env::Env;
 use crate::error::Error;
-use crate::provider::{Plan, role_cache};
-use crate::settings::Common;
+use crate::provider::outlook::BaseStep;
+use crate::provider::{Outcome, Outlook, Plan, role_cache};
+use crate::settings::{Common, Fetch};
 use crate::sso::token_cache::TokenState;
 use crate::timefmt::{self, Timestamp};
 
@@ -166,30 +167,41 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
         fields.sso_start_url = Some(sso.start_url.clone());
         fields.token_expires_at = expires;
         fields.token_refreshable = refreshable;
-        fields.login_needed =
-            cache.is_none() && state.action() == crate::sso::token_cache::TokenAction::Login;
     }
+    // What a run would do now, decided as the run decides it.
+    let outlook = Outlook::new(&plan, env, &Fetch::default(), now);
+    fields.login_needed = outlook.login_needed();
+    let login_only =
+        matches!(&chain.base, Base::Sso(s) if s.account_id.is_none()) && chain.roles.is_empty();
     let cache_state = cache.map(|(text, _)| text);
-    let (state, health) = match (cache_state, token) {
-        (Some(c), Some(t)) => {
-            let h = token_health(&t);
-            (
-                format!("{c}; {}", t.summary(now)),
-                if h == Health::Bad {
-                    Health::Warn
-                } else {
-                    Health::Good
-                },
-            )
-        }
-        (Some(c), None) => (c, Health::Good),
-        (None, Some(t)) => (t.summary(now), token_health(&t)),
+    let mut state = match (cache_state, &token) {
+        (Some(c), Some(t)) => format!("{c}; {}", t.summary(now)),
+        (Some(c), None) => c,
+        (None, Some(t)) => t.summary(now),
         (None, None) => match &chain.base {
-            Base::AccessKey { .. } => ("keys in the config files".into(), Health::Good),
-            Base::Process { .. } => ("fetched when used".into(), Health::None),
-            _ => ("no cached credentials".into(), Health::None),
+            Base::AccessKey { .. } => "keys in the config files".into(),
+            Base::Process { .. } => "fetched when used".into(),
+            Base::NamedSource { source, .. } => format!("credential_source {source}"),
+            _ => "no cached credentials".into(),
         },
     };
+    let health = match &outlook.outcome {
+        _ if login_only => Health::None,
+        Outcome::Config(e) => {
+            state = format!("{e}");
+            Health::Bad
+        }
+        Outcome::Login { .. } => Health::Bad,
+        Outcome::Ready => Health::Good,
+        Outcome::Fetch => match (&outlook.base, &chain.base) {
+            (Some(BaseStep::Token(t)), _) => token_health(t),
+            (_, Base::Process { .. }) => Health::None,
+            _ => Health::Good,
+        },
+    };
+    if login_only {
+        state = format!("login only (no role); {state}");
+    }
     Row {
         name: name.into(),
         kind,

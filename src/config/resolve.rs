@@ -21,7 +21,7 @@ pub enum Base {
     /// `credential_source = Environment | Ec2InstanceMetadata | EcsContainer`.
     NamedSource {
         profile: String,
-        source: String,
+        source: CredentialSource,
     },
     WebIdentity {
         profile: String,
@@ -36,6 +36,58 @@ pub enum Base {
         /// The profile's `aws_account_id`, for output that names no AccountId.
         account_id: Option<String>,
     },
+}
+
+/// The three values `credential_source` may have; anything else is refused when the profile
+/// is resolved, as botocore does, so `doctor` and `profiles` see the error a run would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    Environment,
+    Ec2InstanceMetadata,
+    EcsContainer,
+}
+
+impl CredentialSource {
+    const ALL: [(&'static str, Self); 3] = [
+        ("Environment", Self::Environment),
+        ("Ec2InstanceMetadata", Self::Ec2InstanceMetadata),
+        ("EcsContainer", Self::EcsContainer),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    fn parse(profile: &Section) -> Result<Self, ResolveError> {
+        let value = profile.get("credential_source").unwrap_or_default();
+        if let Some((_, s)) = Self::ALL.iter().find(|(n, _)| *n == value) {
+            return Ok(*s);
+        }
+        let names = Self::ALL.map(|(n, _)| n);
+        let near = super::similar(value, names.iter().copied());
+        let guess = near
+            .first()
+            .map(|n| format!("did you mean {n}? "))
+            .unwrap_or_default();
+        Err(invalid(
+            profile,
+            "credential_source",
+            format!(
+                "profile `{}` sets credential_source = {}, which is not a credential source; {guess}it takes Environment, Ec2InstanceMetadata or EcsContainer",
+                profile.name,
+                clip(value, NAME_IN_MESSAGE)
+            ),
+        ))
+    }
+}
+
+impl std::fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// An SSO profile's settings, with the sso-session (if any) already looked up.
@@ -209,6 +261,23 @@ pub fn resolve_chain(set: &ConfigSet, selected: &str) -> Result<Chain, ResolveEr
             }
             Some(role) => {
                 roles.push(role);
+                // A role's source must give credentials: an SSO login without a role cannot.
+                if let Some(src) = profile.get("source_profile")
+                    && src != profile.name
+                    && let Some(source) = set.profile(src)
+                    && role_of(source).is_none()
+                    && let Ok(Some(sso)) = sso_profile(set, source)
+                    && sso.account_id.is_none()
+                {
+                    return Err(ResolveError::Invalid {
+                        profile: source.name.clone(),
+                        message: format!(
+                            "profile `{}` (the source_profile of `{}`) names an SSO login but no role: it needs sso_account_id and sso_role_name",
+                            source.name, profile.name
+                        ),
+                        origin: source.origin,
+                    });
+                }
                 let source = profile.get("source_profile");
                 let named = profile.get("credential_source");
                 match (source, named) {
@@ -240,10 +309,10 @@ pub fn resolve_chain(set: &ConfigSet, selected: &str) -> Result<Chain, ResolveEr
                         name = src.to_string();
                         from = Some(profile);
                     }
-                    (None, Some(source)) => {
+                    (None, Some(_)) => {
                         break Base::NamedSource {
                             profile: profile.name.clone(),
-                            source: source.to_string(),
+                            source: CredentialSource::parse(profile)?,
                         };
                     }
                 }
@@ -272,10 +341,10 @@ fn role_of(profile: &Section) -> Option<AssumeRole> {
 }
 
 fn base_provider(set: &ConfigSet, profile: &Section) -> Result<Base, ResolveError> {
-    if let Some(source) = profile.get("credential_source") {
+    if profile.get("credential_source").is_some() {
         return Ok(Base::NamedSource {
             profile: profile.name.clone(),
-            source: source.to_string(),
+            source: CredentialSource::parse(profile)?,
         });
     }
     if let Some(token_file) = profile.get("web_identity_token_file") {
@@ -521,7 +590,7 @@ pub fn what_it_is(set: &ConfigSet, chain: &Chain) -> (&'static str, String, Opti
             ),
             Base::Process { command, .. } => ("process", command.clone(), None),
             Base::WebIdentity { role_arn, .. } => ("web-identity", role_arn.clone(), None),
-            Base::NamedSource { source, .. } => ("source", source.clone(), None),
+            Base::NamedSource { source, .. } => ("source", source.to_string(), None),
         }
     }
 }

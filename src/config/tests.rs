@@ -188,7 +188,7 @@ fn chain_json(chain: &super::resolve::Chain) -> Value {
             put(&mut m, "account_id", account_id.as_deref());
             json!({ "AccessKey": m })
         }
-        Base::NamedSource { source, .. } => json!({ "NamedSource": source }),
+        Base::NamedSource { source, .. } => json!({ "NamedSource": source.name() }),
         Base::WebIdentity {
             role_arn,
             token_file,

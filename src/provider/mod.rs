@@ -6,6 +6,7 @@
 //! The warm path (cached credentials that last) reads one cache file and builds nothing:
 //! the network settings and the async runtime in [`Context`] are made on first use.
 
+pub mod outlook;
 pub mod plan;
 pub mod process;
 pub mod role_cache;
@@ -18,16 +19,17 @@ use std::time::Instant;
 
 use crate::aws::Net;
 use crate::config::region::{self, RegionChoice};
-use crate::config::resolve::{Base, Chain};
+use crate::config::resolve::{Base, Chain, CredentialSource};
 use crate::config::{ConfigSet, Section};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::secret::Secret;
-use crate::settings::{Fetch, LoginPolicy, MIN_TTL};
+use crate::settings::{Fetch, LoginPolicy};
 use crate::timefmt;
 use crate::vlog;
 
+pub use outlook::{Outcome, Outlook};
 pub use plan::Plan;
 
 /// What the provider legs may consult; built once per command.
@@ -85,29 +87,30 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Executes the plan as its [`Outlook`] says: from the deepest cached credentials that
+/// last, else from the base, then each remaining hop. A config error the outlook found
+/// stops the run before any network call.
 pub fn credentials(ctx: &Context<'_>, plan: &Plan<'_>) -> Result<Credentials, Error> {
     vlog!("chain: {}", plan.describe());
     let fetch = ctx.fetch;
-    if plan.hops.is_empty() {
-        return base_credentials(ctx, plan, fetch.min_ttl);
+    let outlook = Outlook::new(plan, ctx.env, fetch, timefmt::now());
+    vlog!("next: {}", outlook.describe());
+    if let Outcome::Config(e) = outlook.outcome {
+        return Err(e);
     }
-    let last = plan.hops.len() - 1;
-    // The warm path: the deepest hop whose cached credentials still last.
-    let cached = if fetch.refresh {
-        None
-    } else {
-        (0..plan.hops.len()).rev().find_map(|i| {
-            let need = if i == last { fetch.min_ttl } else { MIN_TTL };
-            cached_for(ctx, &plan.hops[i].cache, need).map(|c| (i + 1, c))
-        })
-    };
-    let (start, mut creds) = match cached {
-        Some(found) => found,
-        None => (0, base_credentials(ctx, plan, MIN_TTL)?),
+    let last = plan.hops.len();
+    let (start, mut creds) = match outlook.warm {
+        Some((level, c)) => {
+            vlog!("cached credentials of level {level} last long enough");
+            (level, c)
+        }
+        None => (
+            0,
+            base_credentials(ctx, plan, outlook::need(0, last, fetch))?,
+        ),
     };
     for (i, hop) in plan.hops.iter().enumerate().skip(start) {
-        let need = if i == last { fetch.min_ttl } else { MIN_TTL };
-        creds = sts::assume(ctx, hop, &creds, need)?;
+        creds = sts::assume(ctx, hop, &creds, outlook::need(i + 1, last, fetch))?;
     }
     Ok(creds)
 }
@@ -277,7 +280,7 @@ fn base_credentials(
                 cache,
             )
         }
-        Base::NamedSource { profile, source } => named_source(ctx, profile, source),
+        Base::NamedSource { profile, source } => named_source(ctx, profile, *source),
     }
 }
 
@@ -298,40 +301,39 @@ pub(crate) fn not_expired(c: &Credentials, source: impl FnOnce() -> String) -> R
     }
 }
 
-fn named_source(ctx: &Context<'_>, profile: &str, source: &str) -> Result<Credentials, Error> {
-    match source {
-        "Environment" => {
-            let (Some(key), Some(secret)) = (ctx.env.get("AWS_ACCESS_KEY_ID"), ctx.env.get("AWS_SECRET_ACCESS_KEY")) else {
-                return Err(Error::new(
-                    Exit::Config,
-                    format!("profile `{profile}` sets credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set"),
-                ));
-            };
-            let c = Credentials {
-                access_key_id: Secret::new(key),
-                secret_access_key: Secret::new(secret),
-                session_token: ctx
-                    .env
-                    .get("AWS_SESSION_TOKEN")
-                    .or_else(|| ctx.env.get("AWS_SECURITY_TOKEN"))
-                    .map(Secret::new),
-                expiration: ctx.env.get("AWS_CREDENTIAL_EXPIRATION").and_then(timefmt::parse_rfc3339),
-                account_id: None,
-            };
-            not_expired(&c, || "the environment (AWS_CREDENTIAL_EXPIRATION)".to_string())?;
-            Ok(c)
-        }
-        "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::new(
-            Exit::Config,
-            format!("profile `{profile}` sets credential_source = {source}, which ssox does not support (it never contacts instance or container metadata)"),
-        )
-        .hint("on EC2 or ECS let the SDK's own credential chain do this, or use source_profile")),
-        other => Err(Error::new(
-            Exit::Config,
-            format!("profile `{profile}` sets credential_source = {other}, which is not a credential source"),
-        )
-        .hint("use Environment, Ec2InstanceMetadata or EcsContainer (ssox runs only Environment)")),
-    }
+fn named_source(
+    ctx: &Context<'_>,
+    profile: &str,
+    source: CredentialSource,
+) -> Result<Credentials, Error> {
+    outlook::named_source(profile, source, ctx.env)?;
+    let (Some(key), Some(secret)) = (
+        ctx.env.get("AWS_ACCESS_KEY_ID"),
+        ctx.env.get("AWS_SECRET_ACCESS_KEY"),
+    ) else {
+        return Err(Error::new(
+            Exit::Internal,
+            "credential_source checked but not found",
+        ));
+    };
+    let c = Credentials {
+        access_key_id: Secret::new(key),
+        secret_access_key: Secret::new(secret),
+        session_token: ctx
+            .env
+            .get("AWS_SESSION_TOKEN")
+            .or_else(|| ctx.env.get("AWS_SECURITY_TOKEN"))
+            .map(Secret::new),
+        expiration: ctx
+            .env
+            .get("AWS_CREDENTIAL_EXPIRATION")
+            .and_then(timefmt::parse_rfc3339),
+        account_id: None,
+    };
+    not_expired(&c, || {
+        "the environment (AWS_CREDENTIAL_EXPIRATION)".to_string()
+    })?;
+    Ok(c)
 }
 
 /// The plan of `chain`, for this run.

@@ -25,18 +25,9 @@ pub fn credentials(
     let (Some(account), Some(role), Some(cache)) =
         (sso.account_id.as_deref(), sso.role_name.as_deref(), cache)
     else {
-        let origin = ctx.selected.origin;
-        return Err(Error::new(
-            Exit::Config,
-            format!(
-                "profile `{}` names an SSO login but no role: sso_account_id and sso_role_name are required",
-                sso.profile
-            ),
-        )
-        .hint(format!(
-            "add both to [profile {}] (line {} of the {:?} file)",
-            sso.profile, origin.line, origin.file
-        )));
+        // The outlook refuses this before any fetch.
+        return Err(crate::provider::outlook::without_role(sso)
+            .unwrap_or_else(|| Error::new(Exit::Internal, "no role cache for an SSO role")));
     };
     // The warm path: cached role credentials that last long enough.
     if let Some(c) = reuse(ctx, cache, min_ttl) {

@@ -19,6 +19,7 @@ mod exec_mode;
 mod interop;
 mod network;
 mod outputs;
+mod parity;
 mod server;
 mod token;
 mod tooling;

@@ -1,0 +1,218 @@
+//! What the next run of a plan will do, decided before any network call, by one function
+//! ([`Outlook::new`]): which cached credentials it starts from (one reuse rule, [`need`]),
+//! what the base of the chain needs (a token as it is, a refresh, a login, keys, a
+//! process), and whether it can succeed at all (a config error is known here, not half way
+//! through). The run executes it; `doctor` and `profiles` only render it, so what they say
+//! is what a run does. Reads cache and token files; never the network.
+
+use crate::config::resolve::{Base, CredentialSource, SsoProfile};
+use crate::credentials::Credentials;
+use crate::env::Env;
+use crate::error::{Error, Exit};
+use crate::provider::{Plan, role_cache};
+use crate::settings::{Fetch, MIN_TTL};
+use crate::sso::token_cache::{TokenAction, TokenState};
+use crate::timefmt::Timestamp;
+
+/// How long cached credentials at `level` must still last to be reused: the final level
+/// (what PROGRAM gets) `--min-ttl`, every level below it the AWS CLI's 15 minutes, enough
+/// for the next hop to be assumed with them. Level 0 is the base, level i the i-th hop.
+pub fn need(level: usize, last: usize, fetch: &Fetch) -> i64 {
+    if level == last {
+        fetch.min_ttl
+    } else {
+        MIN_TTL
+    }
+}
+
+/// What the base of the chain needs when no cached credentials above it are reused.
+#[derive(Debug)]
+pub enum BaseStep {
+    /// The SSO token: use, refresh or log in (its state says why).
+    Token(TokenState),
+    /// Keys in the config files, or the environment's (`credential_source = Environment`).
+    Keys,
+    Process,
+    WebIdentity,
+}
+
+/// How the run ends, if nothing fails at the service.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Cached credentials (or keys) suffice: no network.
+    Ready,
+    /// The network is needed (a token refresh, GetRoleCredentials, AssumeRole, a process).
+    Fetch,
+    /// Only a login helps: a run starts one on a terminal, else exits 77 with `command`.
+    Login { command: String },
+    /// The profile cannot give credentials as configured: exit 78 whatever happens.
+    Config(Error),
+}
+
+#[derive(Debug)]
+pub struct Outlook {
+    /// The level whose cached credentials the run starts from (0: the base's, i: hop i's),
+    /// and those credentials.
+    pub warm: Option<(usize, Credentials)>,
+    /// What the base needs, when the run starts below every cache.
+    pub base: Option<BaseStep>,
+    /// How many AssumeRole calls the run makes.
+    pub assumes: usize,
+    pub outcome: Outcome,
+}
+
+impl Outlook {
+    pub fn new(plan: &Plan<'_>, env: &Env, fetch: &Fetch, now: Timestamp) -> Self {
+        let last = plan.hops.len();
+        let caches = std::iter::once(plan.base_cache.as_deref())
+            .chain(plan.hops.iter().map(|h| Some(h.cache.as_path())));
+        let mut warm = None;
+        if !fetch.refresh {
+            let levels: Vec<_> = caches.enumerate().collect();
+            warm = levels.into_iter().rev().find_map(|(level, path)| {
+                let c = role_cache::read(path?)?;
+                let left = c.expiration.map_or(0, |e| e - now);
+                (left >= need(level, last, fetch)).then_some((level, c))
+            });
+        }
+        let assumes = warm.as_ref().map_or(last, |(level, _)| last - level);
+        if warm.is_some() {
+            let outcome = if assumes == 0 {
+                Outcome::Ready
+            } else {
+                Outcome::Fetch
+            };
+            return Self {
+                warm,
+                base: None,
+                assumes,
+                outcome,
+            };
+        }
+        let (base, outcome) = base_step(&plan.chain.base, env, now);
+        let outcome = match outcome {
+            Outcome::Ready if assumes > 0 => Outcome::Fetch,
+            other => other,
+        };
+        Self {
+            warm,
+            base,
+            assumes,
+            outcome,
+        }
+    }
+
+    /// Whether using the profile now needs a login (`profiles`' `login_needed`).
+    pub fn login_needed(&self) -> bool {
+        matches!(self.outcome, Outcome::Login { .. })
+    }
+
+    /// The next run in one sentence.
+    pub fn describe(&self) -> String {
+        let mut steps: Vec<String> = Vec::new();
+        match (&self.warm, &self.base) {
+            (Some((0, _)), _) => steps.push("uses the cached credentials of the base".into()),
+            (Some((level, _)), _) => {
+                steps.push(format!("uses the cached credentials of hop {level}"));
+            }
+            (None, Some(BaseStep::Token(state))) => steps.push(match state.action() {
+                TokenAction::Use => "uses the cached token, then calls GetRoleCredentials".into(),
+                TokenAction::Refresh => "refreshes the token with its refresh token (no browser), then calls GetRoleCredentials".into(),
+                TokenAction::Login => String::new(),
+            }),
+            (None, Some(BaseStep::Keys)) => steps.push("uses the keys".into()),
+            (None, Some(BaseStep::Process)) => steps.push("runs the credential_process".into()),
+            (None, Some(BaseStep::WebIdentity)) => {
+                steps.push("calls AssumeRoleWithWebIdentity".into());
+            }
+            (None, None) => {}
+        }
+        match &self.outcome {
+            Outcome::Login { command } => {
+                return format!(
+                    "needs a login: on a terminal ssox starts one; without one it exits 77 (run `{command}`)"
+                );
+            }
+            Outcome::Config(e) => return format!("fails: {e} (exit {})", e.exit_code()),
+            Outcome::Ready if self.warm.is_some() => {
+                return "uses the cached credentials: no token, no network".into();
+            }
+            Outcome::Ready | Outcome::Fetch => {}
+        }
+        if self.assumes > 0 {
+            steps.push(format!(
+                "then AssumeRole for each of the {} role(s)",
+                self.assumes
+            ));
+        }
+        steps.retain(|s| !s.is_empty());
+        steps.join("; ")
+    }
+}
+
+fn base_step(base: &Base, env: &Env, now: Timestamp) -> (Option<BaseStep>, Outcome) {
+    match base {
+        Base::Sso(sso) => {
+            if let Some(e) = without_role(sso) {
+                return (None, Outcome::Config(e));
+            }
+            let state = TokenState::of(&crate::sso::cache_dir(env), sso, now);
+            let outcome = match state.action() {
+                TokenAction::Login => Outcome::Login {
+                    command: sso.login_command(),
+                },
+                TokenAction::Use | TokenAction::Refresh => Outcome::Fetch,
+            };
+            (Some(BaseStep::Token(state)), outcome)
+        }
+        Base::AccessKey { .. } => (Some(BaseStep::Keys), Outcome::Ready),
+        Base::Process { .. } => (Some(BaseStep::Process), Outcome::Fetch),
+        Base::WebIdentity { .. } => (Some(BaseStep::WebIdentity), Outcome::Fetch),
+        Base::NamedSource { profile, source } => match named_source(profile, *source, env) {
+            Ok(()) => (Some(BaseStep::Keys), Outcome::Ready),
+            Err(e) => (None, Outcome::Config(e)),
+        },
+    }
+}
+
+/// An SSO profile used for credentials without a role: a config error (the same profile
+/// is fine for `ssox login`).
+pub fn without_role(sso: &SsoProfile) -> Option<Error> {
+    if sso.account_id.is_some() && sso.role_name.is_some() {
+        return None;
+    }
+    Some(
+        Error::new(
+            Exit::Config,
+            format!(
+                "profile `{}` names an SSO login but no role: sso_account_id and sso_role_name are required",
+                sso.profile
+            ),
+        )
+        .hint(format!(
+            "add both to [profile {}], or use it only with `ssox login -p {}`",
+            sso.profile, sso.profile
+        )),
+    )
+}
+
+/// Whether a named credential source can give credentials here.
+pub fn named_source(profile: &str, source: CredentialSource, env: &Env) -> Result<(), Error> {
+    match source {
+        CredentialSource::Environment => {
+            if env.get("AWS_ACCESS_KEY_ID").is_some() && env.get("AWS_SECRET_ACCESS_KEY").is_some() {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    Exit::Config,
+                    format!("profile `{profile}` sets credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set"),
+                ))
+            }
+        }
+        CredentialSource::Ec2InstanceMetadata | CredentialSource::EcsContainer => Err(Error::new(
+            Exit::Config,
+            format!("profile `{profile}` sets credential_source = {source}, which ssox does not support (it never contacts instance or container metadata)"),
+        )
+        .hint("on EC2 or ECS let the SDK's own credential chain do this, or use source_profile")),
+    }
+}
