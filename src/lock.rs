@@ -49,6 +49,18 @@ pub enum LockError {
     },
 }
 
+impl LockError {
+    /// The one exit status of each lock failure, wherever it happens: waiting too long for
+    /// another ssox is 75 (try again), a lock file that cannot be opened is 74.
+    pub fn to_error(&self) -> crate::error::Error {
+        use crate::error::{Error, Exit};
+        match self {
+            LockError::Timeout { .. } => Error::new(Exit::TempFail, self.to_string()),
+            LockError::Io { .. } => Error::new(Exit::Io, self.to_string()),
+        }
+    }
+}
+
 /// ssox's own directory of lock files.
 pub fn dir(env: &Env) -> PathBuf {
     if let Some(x) = env.get("XDG_CACHE_HOME").filter(|x| x.starts_with('/')) {

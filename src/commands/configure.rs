@@ -401,10 +401,7 @@ fn write(
         Instant::now() + Duration::from_secs(30),
         |_| {},
     )
-    .map_err(|e| match e {
-        crate::lock::LockError::Timeout { .. } => Error::new(Exit::TempFail, e.to_string()),
-        crate::lock::LockError::Io { .. } => Error::new(Exit::Io, e.to_string()),
-    })?;
+    .map_err(|e| e.to_error())?;
     let now = read_text(target, env)?;
     let new = if now == original {
         new.to_string()

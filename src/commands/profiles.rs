@@ -108,6 +108,20 @@ fn token_fields(
     }
 }
 
+/// How a run would fare now, as the outlook says: bad where it would fail or needs a login.
+fn health_of(outlook: &Outlook, base: &Base, login_only: bool) -> Health {
+    match &outlook.outcome {
+        _ if login_only => Health::None,
+        Outcome::Config(_) | Outcome::Login { .. } => Health::Bad,
+        Outcome::Ready => Health::Good,
+        Outcome::Fetch => match (&outlook.base, base) {
+            (Some(BaseStep::Token(t)), _) => token_health(t),
+            (_, Base::Process { .. }) => Health::None,
+            _ => Health::Good,
+        },
+    }
+}
+
 pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
     let profile = set.profile(name);
     let region = profile
@@ -185,22 +199,11 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
             _ => "no cached credentials".into(),
         },
     };
-    let health = match &outlook.outcome {
-        _ if login_only => Health::None,
-        Outcome::Config(e) => {
-            state = format!("{e}");
-            Health::Bad
-        }
-        Outcome::Login { .. } => Health::Bad,
-        Outcome::Ready => Health::Good,
-        Outcome::Fetch => match (&outlook.base, &chain.base) {
-            (Some(BaseStep::Token(t)), _) => token_health(t),
-            (_, Base::Process { .. }) => Health::None,
-            _ => Health::Good,
-        },
-    };
+    let health = health_of(&outlook, &chain.base, login_only);
     if login_only {
         state = format!("login only (no role); {state}");
+    } else if let Outcome::Config(e) = &outlook.outcome {
+        state = e.to_string();
     }
     Row {
         name: name.into(),

@@ -154,7 +154,8 @@ fn write_credentials_file(
     let written = credentials_file::write(path, &lock_path, section, creds, settings.force).map_err(|e| match e {
         WriteError::LongTermKeys { .. } => Error::new(Exit::Config, e.to_string())
             .hint(format!("choose another section with -c, or add --force if you really mean to replace [{section}]")),
-        WriteError::NotText { .. } | WriteError::Io { .. } | WriteError::Lock(_) => Error::new(Exit::Io, e.to_string()),
+        WriteError::Lock(l) => l.to_error(),
+        WriteError::NotText { .. } | WriteError::Io { .. } => Error::new(Exit::Io, e.to_string()),
     })?;
     if let Some(old) = written.narrowed_from {
         notice!(

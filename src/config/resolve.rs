@@ -261,23 +261,7 @@ pub fn resolve_chain(set: &ConfigSet, selected: &str) -> Result<Chain, ResolveEr
             }
             Some(role) => {
                 roles.push(role);
-                // A role's source must give credentials: an SSO login without a role cannot.
-                if let Some(src) = profile.get("source_profile")
-                    && src != profile.name
-                    && let Some(source) = set.profile(src)
-                    && role_of(source).is_none()
-                    && let Ok(Some(sso)) = sso_profile(set, source)
-                    && sso.account_id.is_none()
-                {
-                    return Err(ResolveError::Invalid {
-                        profile: source.name.clone(),
-                        message: format!(
-                            "profile `{}` (the source_profile of `{}`) names an SSO login but no role: it needs sso_account_id and sso_role_name",
-                            source.name, profile.name
-                        ),
-                        origin: source.origin,
-                    });
-                }
+                source_gives_credentials(set, profile)?;
                 let source = profile.get("source_profile");
                 let named = profile.get("credential_source");
                 match (source, named) {
@@ -321,6 +305,28 @@ pub fn resolve_chain(set: &ConfigSet, selected: &str) -> Result<Chain, ResolveEr
     };
     roles.reverse();
     Ok(Chain { base, roles })
+}
+
+/// A role's source must give credentials: an SSO login without a role cannot. Refused here,
+/// naming the source's own section, rather than when a run reaches it.
+fn source_gives_credentials(set: &ConfigSet, profile: &Section) -> Result<(), ResolveError> {
+    if let Some(src) = profile.get("source_profile")
+        && src != profile.name
+        && let Some(source) = set.profile(src)
+        && role_of(source).is_none()
+        && let Ok(Some(sso)) = sso_profile(set, source)
+        && sso.account_id.is_none()
+    {
+        return Err(ResolveError::Invalid {
+            profile: source.name.clone(),
+            message: format!(
+                "profile `{}` (the source_profile of `{}`) names an SSO login but no role: it needs sso_account_id and sso_role_name",
+                source.name, profile.name
+            ),
+            origin: source.origin,
+        });
+    }
+    Ok(())
 }
 
 /// A `role_arn` makes a profile a chain link, unless it is a web-identity profile (whose

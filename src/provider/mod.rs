@@ -134,10 +134,7 @@ fn single_flight(ctx: &Context<'_>, cache: &Path) -> Result<crate::lock::LockGua
             }
         },
     )
-    .map_err(|e| match e {
-        crate::lock::LockError::Timeout { .. } => Error::new(Exit::TempFail, e.to_string()),
-        crate::lock::LockError::Io { .. } => Error::new(Exit::Io, e.to_string()),
-    })
+    .map_err(|e| e.to_error())
 }
 
 /// Under the fetch lock: what another process cached while we waited, unless `--refresh`.

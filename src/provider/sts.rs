@@ -162,15 +162,14 @@ fn mfa_code(ctx: &Context<'_>, profile: &str, serial: &str) -> Result<String, Er
     if let Some(code) = &ctx.fetch.mfa_token {
         return Ok(code.clone());
     }
-    let no_terminal = || {
-        Error::new(
+    // The run's one decision on whether a person can answer (the login's too): a captured
+    // stderr (a credential_process) or --no-login asks nothing on the terminal.
+    if let crate::settings::LoginPolicy::Never { reason } = ctx.policy {
+        return Err(Error::new(
             Exit::NoPerm,
-            format!("profile `{profile}` needs an MFA code (mfa_serial = {serial}) and there is no terminal to ask on"),
+            format!("profile `{profile}` needs an MFA code (mfa_serial = {serial}) and ssox will not ask for one ({reason})"),
         )
-        .hint("pass --mfa-token CODE")
-    };
-    if !crate::term::interactive() {
-        return Err(no_terminal());
+        .hint("pass --mfa-token CODE"));
     }
     let code = crate::term::prompt(
         &format!("MFA code for {serial}: "),
@@ -183,7 +182,11 @@ fn mfa_code(ctx: &Context<'_>, profile: &str, serial: &str) -> Result<String, Er
                 format!("no MFA code entered for profile `{profile}` in time"),
             )
         } else {
-            no_terminal()
+            Error::new(
+                Exit::NoPerm,
+                format!("cannot ask for the MFA code of profile `{profile}` on the terminal: {e}"),
+            )
+            .hint("pass --mfa-token CODE")
         }
     })?;
     let code = code.trim().to_string();

@@ -95,10 +95,7 @@ impl Session<'_> {
                 notice!("waiting for {holder}");
             }
         })
-        .map_err(|e| match e {
-            lock::LockError::Timeout { .. } => Error::new(Exit::TempFail, e.to_string()),
-            lock::LockError::Io { .. } => Error::new(Exit::Io, e.to_string()),
-        })?;
+        .map_err(|e| e.to_error())?;
         // Another process may have refreshed or logged in while we waited.
         let current = self.read()?;
         let state = self.state(current.as_ref(), rejected);

@@ -219,6 +219,35 @@ fn mfa_code_from_the_flag_and_an_error_without_terminal_or_flag() {
 }
 
 #[test]
+fn a_credential_process_with_stderr_captured_is_never_asked_for_an_mfa_code() {
+    // As botocore runs a credential_process: the user's terminal as stdin, stderr captured.
+    let t = chain_env();
+    let err = t.path("captured.txt");
+    let ssox = env!("CARGO_BIN_EXE_ssox");
+    let run = t.program_on_terminal(
+        "sh",
+        &[
+            "-c",
+            &format!(
+                "{ssox} -p mfa-role --format process 2>{}; echo status=$?",
+                err.display()
+            ),
+        ],
+    );
+    assert!(run.stdout.contains("status=77"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("MFA code for"),
+        "asked: {}",
+        run.stdout
+    );
+    let captured = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        captured.contains("needs an MFA code") && captured.contains("stderr is captured"),
+        "{captured}"
+    );
+}
+
+#[test]
 fn mfa_code_is_asked_for_on_the_terminal() {
     let mut t = chain_env();
     t.var("PTY_PROMPT", "MFA code for")

@@ -107,12 +107,26 @@ fn a_subcommand_after_run_options_says_where_it_goes() {
 #[test]
 fn usage_errors_are_one_line_that_starts_with_ssox() {
     let t = TestEnv::dev();
-    t.run(["--frmat", "env"])
-        .code(2)
-        .error_line(&["unexpected argument '--frmat'", "see `ssox --help`"]);
+    t.run(["--frmat", "env"]).code(2).error_line(&[
+        "unknown option '--frmat' (did you mean '--format'?)",
+        "see `ssox --help`",
+    ]);
     t.run(["login", "--bogus"])
         .code(2)
-        .error_line(&["unexpected argument '--bogus'", "see `ssox login --help`"]);
+        .error_line(&["unknown option '--bogus'", "see `ssox login --help`"]);
+    // Never clap's advice to put the option after `--`, where ssox would take it as PROGRAM.
+    let run = t.run(["--dryrun", "--", "true"]);
+    run.code(2).error_line(&[
+        "unknown option '--dryrun'",
+        "ssox's own options go before `--`",
+    ]);
+    assert!(!run.stderr.contains("'-- --dryrun'"), "{}", run.stderr);
+    // -v may stand before a subcommand, as the README says.
+    t.run(["-v", "profiles"]).success();
+    // A hint is a command that parses: configure takes no -p.
+    t.run(["-p", "dev", "configure"]).code(2).error_line(&[
+        "`configure` is a subcommand and goes first, before its options: ssox configure (`configure` takes no -p)",
+    ]);
     t.run(["--format", "yaml"])
         .code(2)
         .error_line(&["invalid value 'yaml'", "possible values: process, env"]);
