@@ -16,6 +16,7 @@ mod error;
 mod fsutil;
 mod limits;
 mod lock;
+mod log;
 mod loopback;
 mod output;
 mod picker;

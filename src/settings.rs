@@ -97,7 +97,7 @@ pub fn pick_profile(
             return Err(Error::new(Exit::TempFail, "no profile chosen in time"));
         }
         Err(crate::picker::Stop::Io(e)) => {
-            crate::vlog!("cannot show the picker: {e}");
+            crate::log::vlog!("cannot show the picker: {e}");
             return Err(resolve::no_profile_named(set, &common.env, &common.paths));
         }
     };
@@ -115,7 +115,7 @@ pub fn pick_profile(
     }
     line.extend(["-p".to_string(), crate::shell::quote(&chosen)]);
     line.extend(args);
-    crate::notice!("using profile {chosen}; next time: {}", line.join(" "));
+    crate::log::notice!("using profile {chosen}; next time: {}", line.join(" "));
     common.profile = chosen;
     common.profile_source = ProfileSource::Picked;
     Ok(())

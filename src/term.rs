@@ -49,22 +49,6 @@ pub fn notice(args: std::fmt::Arguments<'_>) {
     eprintln!("ssox: {}", crate::error::clip(&text, NOTICE_MAX));
 }
 
-#[macro_export]
-macro_rules! vlog {
-    // The check comes first so that the arguments (paths, chain descriptions) are only
-    // computed under -v: the warm path pays nothing for its log lines.
-    ($($arg:tt)*) => {
-        if $crate::term::verbose_enabled() {
-            $crate::term::verbose(format_args!($($arg)*))
-        }
-    };
-}
-
-#[macro_export]
-macro_rules! notice {
-    ($($arg:tt)*) => { $crate::term::notice(format_args!($($arg)*)) };
-}
-
 /// Asks a question on the terminal (not stdin, which may be PROGRAM's) and reads one line,
 /// giving up after `timeout`.
 pub fn prompt(question: &str, timeout: std::time::Duration) -> std::io::Result<String> {

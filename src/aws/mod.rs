@@ -32,7 +32,7 @@ use crate::config::endpoints::{self, Endpoint, Service};
 use crate::config::{ConfigSet, Section};
 use crate::env::Env;
 use crate::error::{Error, Exit};
-use crate::vlog;
+use crate::log::vlog;
 use proxy::{Proxies, ProxyChoice, Route};
 use tls::CaBundle;
 

@@ -27,11 +27,12 @@ use crate::child::exec::Program;
 use crate::child::signals::{self, Forwarder};
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
+use crate::limits;
+use crate::log::{notice, vlog};
 use crate::loopback::{self, Head, Reply};
 use crate::provider::{self, Context, Plan};
 use crate::secret::Secret;
 use crate::timefmt::{self, Timestamp};
-use crate::{limits, notice, vlog};
 
 /// Credentials are renewed when this much is left (botocore refreshes inside it), or
 /// half-way through credentials that last less than twice this.

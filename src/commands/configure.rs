@@ -32,13 +32,14 @@ use crate::config::resolve::{self, SsoProfile};
 use crate::config::{ConfigSet, FilePaths};
 use crate::env::Env;
 use crate::error::{Error, Exit, NAME_IN_MESSAGE, clip};
+use crate::log::{notice, vlog};
 use crate::output::diff;
 use crate::picker;
 use crate::settings::{LoginOptions, LoginPolicy};
 use crate::sso::directory;
 use crate::sso::portal::{Portal, PortalError};
 use crate::sso::session::Session;
-use crate::{notice, term, vlog};
+use crate::term;
 
 /// The scope `aws configure sso` registers new sessions with; ssox writes the same.
 const SCOPES: &str = "sso:account:access";

@@ -20,19 +20,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::browser;
 use crate::cli::ConsoleCmd;
 use crate::config::region;
 use crate::config::resolve::{Base, Chain};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{Error, Exit, NAME_IN_MESSAGE, clip};
+use crate::log::{notice, vlog};
 use crate::loopback::{self, Head, Reply};
 use crate::provider::{self, Context, sts};
 use crate::secret::Secret;
 use crate::settings;
 use crate::signin::Federation;
 use crate::term::Spinner;
-use crate::{browser, notice, vlog};
 
 /// The console session lengths AWS accepts: `SessionDuration` for role credentials, and
 /// GetFederationToken's `DurationSeconds` for an IAM user's keys.

@@ -6,7 +6,7 @@ use crate::cli::LoginCmd;
 use crate::config::resolve;
 use crate::env::Env;
 use crate::error::Error;
-use crate::notice;
+use crate::log::notice;
 use crate::settings::{Common, LoginOptions, LoginPolicy};
 use crate::sso::session::Session;
 

@@ -6,7 +6,7 @@ use crate::cli::LogoutCmd;
 use crate::config::resolve::{self, sso_profile};
 use crate::env::Env;
 use crate::error::Error;
-use crate::notice;
+use crate::log::notice;
 use crate::provider::role_cache;
 use crate::settings::Common;
 

@@ -300,7 +300,7 @@ pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
             s.push('\n');
             s
         } else if rows.is_empty() {
-            crate::notice!(
+            crate::log::notice!(
                 "no profiles in {} or {}",
                 settings.env.tilde(&settings.paths.config),
                 settings.env.tilde(&settings.paths.credentials)

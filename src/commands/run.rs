@@ -12,13 +12,14 @@ use crate::config::{profile_env, region};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{Error, Exit};
+use crate::log::{notice, vlog};
 use crate::output::{
     self,
     credentials_file::{self, WriteError},
 };
 use crate::provider::{self, Context, Plan};
 use crate::settings::{self, LoginPolicy, Output};
-use crate::{notice, timefmt, vlog};
+use crate::timefmt;
 
 /// Runs ssox's main command; returns the exit status (exec returns only on failure).
 pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {

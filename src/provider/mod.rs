@@ -6,6 +6,7 @@
 //! The warm path (cached credentials that last) reads one cache file and builds nothing:
 //! the network settings and the async runtime in [`Context`] are made on first use.
 
+pub mod context;
 pub mod outlook;
 pub mod plan;
 pub mod process;
@@ -13,79 +14,20 @@ pub mod role_cache;
 pub mod sso;
 pub mod sts;
 
-use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Instant;
 
-use crate::aws::Net;
-use crate::config::region::{self, RegionChoice};
 use crate::config::resolve::{Base, Chain, CredentialSource};
 use crate::config::{ConfigSet, Section};
 use crate::credentials::Credentials;
-use crate::env::Env;
 use crate::error::{Error, Exit};
+use crate::log::vlog;
 use crate::secret::Secret;
-use crate::settings::{Fetch, LoginPolicy};
 use crate::timefmt;
-use crate::vlog;
 
+pub use context::Context;
+use context::{cached_meanwhile, ms, not_expired, reuse, single_flight};
 pub use outlook::{Outcome, Outlook};
 pub use plan::Plan;
-
-/// What the provider legs may consult; built once per command.
-pub struct Context<'a> {
-    pub env: &'a Env,
-    pub set: &'a ConfigSet,
-    /// The profile the user selected (endpoint settings come from it, as in botocore).
-    pub selected: &'a Section,
-    pub policy: &'a LoginPolicy,
-    pub fetch: &'a Fetch,
-    net: OnceLock<Net>,
-    runtime: OnceLock<tokio::runtime::Runtime>,
-}
-
-impl<'a> Context<'a> {
-    pub fn new(
-        env: &'a Env,
-        set: &'a ConfigSet,
-        selected: &'a Section,
-        policy: &'a LoginPolicy,
-        fetch: &'a Fetch,
-    ) -> Self {
-        Self {
-            env,
-            set,
-            selected,
-            policy,
-            fetch,
-            net: OnceLock::new(),
-            runtime: OnceLock::new(),
-        }
-    }
-
-    /// The network settings, read on the first network call.
-    pub fn net(&self) -> Result<&Net, Error> {
-        if let Some(n) = self.net.get() {
-            return Ok(n);
-        }
-        let n = Net::new(self.env, self.set, Some(self.selected))?;
-        Ok(self.net.get_or_init(|| n))
-    }
-
-    /// The region of ssox's own STS calls (the run's region, else us-east-1).
-    pub fn sts_region(&self) -> RegionChoice {
-        region::for_sts(self.fetch.region.as_deref(), self.env, Some(self.selected))
-    }
-
-    /// The runtime for the network legs, built on the first network call.
-    pub fn runtime(&self) -> Result<&tokio::runtime::Runtime, Error> {
-        if let Some(r) = self.runtime.get() {
-            return Ok(r);
-        }
-        let r = crate::aws::runtime()?;
-        Ok(self.runtime.get_or_init(|| r))
-    }
-}
 
 /// Executes the plan as its [`Outlook`] says: from the deepest cached credentials that
 /// last, else from the base, then each remaining hop. A config error the outlook found
@@ -115,97 +57,18 @@ pub fn credentials(ctx: &Context<'_>, plan: &Plan<'_>) -> Result<Credentials, Er
     Ok(creds)
 }
 
-/// One fetch at a time per cache file, across processes: the first waits on the service,
-/// the others wait for it and then use what it cached (`make -j8` costs one call, not
-/// eight). The wait is as long as a login may take where one may start, else six calls.
-fn single_flight(ctx: &Context<'_>, cache: &Path) -> Result<crate::lock::LockGuard, Error> {
-    let wait = match ctx.policy {
-        LoginPolicy::Allowed(o) => o.timeout,
-        LoginPolicy::Never { .. } => crate::aws::call_timeout(ctx.env) * 6,
-    };
-    let path = crate::lock::path(ctx.env, "role", cache);
-    crate::lock::acquire(
-        &path,
-        "is fetching role credentials",
-        Instant::now() + wait,
-        |holder| {
-            if crate::term::interactive() {
-                crate::notice!("waiting for {holder}");
-            }
-        },
-    )
-    .map_err(|e| e.to_error())
-}
-
-/// Under the fetch lock: what another process cached while we waited, unless `--refresh`.
-fn cached_meanwhile(ctx: &Context<'_>, path: &Path, need: i64) -> Option<Credentials> {
-    if ctx.fetch.refresh {
-        return None;
-    }
-    let c = cached_for(ctx, path, need)?;
-    vlog!("another process fetched them while we waited");
-    Some(c)
-}
-
-/// Cached credentials at `path` that last at least `need` seconds.
-fn cached_for(ctx: &Context<'_>, path: &Path, need: i64) -> Option<Credentials> {
-    let c = role_cache::read(path)?;
-    let left = c.expiration.map_or(0, |e| e - timefmt::now());
-    if left >= need {
-        vlog!(
-            "cached credentials in {} valid for {}",
-            ctx.env.tilde(path),
-            timefmt::human_duration(left)
-        );
-        Some(c)
-    } else {
-        vlog!(
-            "cached credentials in {} have {} left, less than {}",
-            ctx.env.tilde(path),
-            timefmt::human_duration(left),
-            timefmt::human_duration(need)
-        );
-        None
-    }
-}
-
-/// Cached credentials for a leg that caches, unless `--refresh` said not to.
-fn reuse(ctx: &Context<'_>, path: &Path, need: i64) -> Option<Credentials> {
-    if ctx.fetch.refresh {
-        vlog!("--refresh: not using {}", ctx.env.tilde(path));
-        return None;
-    }
-    cached_for(ctx, path, need)
-}
-
-fn save(ctx: &Context<'_>, path: &Path, result: std::io::Result<()>) {
-    match result {
-        Ok(()) => vlog!("cached credentials in {}", ctx.env.tilde(path)),
-        // Not fatal: the credentials are good, only the next run will be slower.
-        Err(e) => vlog!(
-            "could not cache credentials in {}: {e}",
-            ctx.env.tilde(path)
-        ),
-    }
-}
-
 /// Says so when the credentials will not last as long as the user asked (`--min-ttl`).
 pub fn warn_if_short(creds: &Credentials, min_ttl: i64) {
     if let Some(exp) = creds.expiration {
         let left = exp - timefmt::now();
         if left < min_ttl {
-            crate::notice!(
+            crate::log::notice!(
                 "the credentials last only {}, less than the {} asked for (the permission set's session duration, or duration_seconds, sets this)",
                 timefmt::human_duration(left),
                 timefmt::human_duration(min_ttl)
             );
         }
     }
-}
-
-/// Milliseconds since `started`, for `-v`.
-fn ms(started: Instant) -> f64 {
-    started.elapsed().as_secs_f64() * 1000.0
 }
 
 /// The credentials at the root of the chain.
@@ -278,23 +141,6 @@ fn base_credentials(
             )
         }
         Base::NamedSource { profile, source } => named_source(ctx, profile, *source),
-    }
-}
-
-/// Credentials that have already expired are an error, never handed to PROGRAM or printed.
-pub(crate) fn not_expired(c: &Credentials, source: impl FnOnce() -> String) -> Result<(), Error> {
-    match c.expiration {
-        Some(e) if e <= timefmt::now() => Err(Error::new(
-            Exit::Unavailable,
-            format!(
-                "{} gave credentials that expired at {} ({} ago)",
-                source(),
-                timefmt::format_rfc3339(e),
-                timefmt::human_duration(timefmt::now() - e)
-            ),
-        )
-        .hint("renew them at their source; ssox hands out only credentials that are still valid")),
-        _ => Ok(()),
     }
 }
 

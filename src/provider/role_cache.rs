@@ -48,7 +48,7 @@ pub fn read(path: &Path) -> Option<Credentials> {
     let entry: Entry = match serde_json::from_slice(&bytes) {
         Ok(e) => e,
         Err(e) => {
-            crate::vlog!(
+            crate::log::vlog!(
                 "ignoring {}: {}",
                 path.display(),
                 crate::fsutil::json_error_reason(&e)

@@ -9,12 +9,14 @@ use std::time::Instant;
 use crate::config::resolve::SsoProfile;
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
-use crate::provider::{
-    Context, cached_meanwhile, ms, not_expired, reuse, role_cache, save, single_flight,
+use crate::log::vlog;
+use crate::provider::context::{
+    Context, cached_meanwhile, ms, not_expired, reuse, save, single_flight,
 };
+use crate::provider::role_cache;
 use crate::sso::portal::{Portal, PortalError};
 use crate::sso::session::Session;
-use crate::{timefmt, vlog};
+use crate::timefmt;
 
 pub fn credentials(
     ctx: &Context<'_>,

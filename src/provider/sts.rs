@@ -11,10 +11,12 @@ use crate::aws::{Failure, Net, Target, TransportError};
 use crate::config::endpoints::Service;
 use crate::credentials::Credentials;
 use crate::error::{Error, Exit};
+use crate::log::vlog;
+use crate::provider::context::{Context, cached_meanwhile, ms, save, single_flight};
 use crate::provider::plan::{Hop, default_session_name};
-use crate::provider::{Context, cached_meanwhile, ms, role_cache, save, single_flight};
+use crate::provider::role_cache;
 use crate::secret::Secret;
-use crate::{timefmt, vlog};
+use crate::timefmt;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StsError {

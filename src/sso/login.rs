@@ -20,9 +20,11 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind};
 use tokio::time::Instant;
 
+use crate::browser;
 use crate::config::resolve::SsoProfile;
 use crate::env::Env;
 use crate::error::{Error, Exit};
+use crate::log::{notice, vlog};
 use crate::loopback::{self, Head, Reply};
 use crate::secret::Secret;
 use crate::settings::LoginOptions;
@@ -30,7 +32,6 @@ use crate::sso::oidc::{Grant, NewToken, Oidc, OidcError};
 use crate::sso::token_cache::{self, CachedToken, Registration};
 use crate::term::Spinner;
 use crate::timefmt;
-use crate::{browser, notice, vlog};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::aws::Net;
 use crate::config::resolve::SsoProfile;
 use crate::env::Env;
+use crate::log::vlog;
 use crate::sso::portal::Portal;
 use crate::sso::token_cache::token_path;
-use crate::vlog;
 
 #[derive(Debug, Default)]
 pub struct Summary {

@@ -12,13 +12,14 @@ use crate::config::resolve::SsoProfile;
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::lock;
+use crate::log::{notice, vlog};
 use crate::secret::Secret;
 use crate::settings::{LoginOptions, LoginPolicy};
 use crate::sso::login;
 use crate::sso::oidc::{Grant, Oidc, OidcError};
 use crate::sso::token_cache::{self, CachedToken, TokenAction, TokenFileError, TokenState};
+use crate::term;
 use crate::timefmt;
-use crate::{notice, term, vlog};
 
 pub struct Session<'a> {
     pub env: &'a Env,

@@ -504,3 +504,32 @@ fn version_names_the_release_and_the_commit_it_was_built_from() {
         assert_eq!(run.stdout.trim(), format!("{want}{})", head.trim()));
     }
 }
+
+#[test]
+fn check_layers_refuses_its_fixture_cycle_and_upward_use_and_passes_the_tree() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let check = |src: &str| {
+        let out = Command::new("python3")
+            .arg(format!("{root}/scripts/check-layers"))
+            .arg(format!("{root}/{src}"))
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    // A child that takes a helper from its parent while the parent walks through it.
+    let (code, out) = check("tests/fixtures/layers/cycle/src");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("cycle: provider -> provider::sso -> provider"),
+        "{out}"
+    );
+    // A leaf that reaches a command through `super::` in a use tree.
+    let (code, out) = check("tests/fixtures/layers/upward/src");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("error uses commands::run, a layer above it"),
+        "{out}"
+    );
+    let (code, out) = check("src");
+    assert_eq!(code, Some(0), "{out}");
+}
