@@ -13,11 +13,14 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::pedantic
+    clippy::pedantic,
+    reason = "test code: a failed unwrap is a failed test, and pedantic style helps no one there"
 )]
 
-// The example serves the fake as it is; the knobs the tests turn stay unused here.
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the example serves the fake as it is; the knobs the tests turn stay unused here"
+)]
 #[path = "../tests/support/fake_aws.rs"]
 mod fake_aws;
 

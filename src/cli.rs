@@ -140,8 +140,10 @@ pub struct ConsoleCmd {
     pub login: LoginArgs,
 }
 
-// Each bool is an independent command-line switch.
-#[allow(clippy::struct_excessive_bools)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is an independent command-line switch, as clap parses them"
+)]
 #[derive(Debug, Args)]
 pub struct ConfigureCmd {
     /// Your AWS access portal URL (e.g. https://d-0123456789.awsapps.com/start), for a new
@@ -220,8 +222,10 @@ pub struct CompletionsCmd {
     pub shell: clap_complete::Shell,
 }
 
-// Each bool is an independent command-line switch.
-#[allow(clippy::struct_excessive_bools)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is an independent command-line switch, as clap parses them"
+)]
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The AWS profile to use [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else "default"]

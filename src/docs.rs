@@ -3,7 +3,10 @@
 //! naming the command that rewrites them, when the checked-in copies differ.
 
 #[cfg(test)]
-#[allow(clippy::format_push_string)]
+#[allow(
+    clippy::format_push_string,
+    reason = "building roff text line by line reads best as push_str(&format!(..))"
+)]
 mod tests {
     use std::path::PathBuf;
 

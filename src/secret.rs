@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn debug_and_display_never_show_the_value() {
         #[derive(Debug)]
-        #[allow(dead_code)]
+        #[allow(
+            dead_code,
+            reason = "the field is only read through Debug, which is the point"
+        )]
         struct Holder {
             token: Secret,
         }

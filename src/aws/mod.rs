@@ -10,22 +10,22 @@
 //! metadata. The runtime, the HTTP clients and the system's root certificates are made on
 //! first use only; the warm path never gets here.
 
+mod failure;
+mod http;
 pub mod proxy;
+mod rules;
+mod target;
 pub mod tls;
 
-use std::fmt::{self, Write as _};
-use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::task::{Context, Poll, Waker};
+pub use failure::{Failure, TransportError, retry_hint, service_detail};
+pub use target::Target;
+
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use aws_sdk_sso::config::retry::RetryConfig;
 use aws_sdk_sso::config::timeout::TimeoutConfig;
-use aws_sdk_sso::config::{BehaviorVersion, Region, SharedHttpClient};
-use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{Provider, TlsContext, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
+use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_types::SdkConfig;
 
 use crate::config::endpoints::{self, Endpoint, Service};
@@ -33,7 +33,8 @@ use crate::config::{ConfigSet, Section};
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::log::vlog;
-use proxy::{Proxies, ProxyChoice, Route};
+use proxy::Proxies;
+use rules::default_url;
 use tls::CaBundle;
 
 /// Default bound on one network call (all its retries included), in seconds.
@@ -85,72 +86,32 @@ fn flag(env: &Env, var: &'static str, selected: Option<&Section>, key: &str) -> 
     })
 }
 
-/// Where one service's calls go, how, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub service: Service,
-    pub region: String,
-    pub url: String,
-    /// Where the URL came from: an override (`AWS_ENDPOINT_URL_SSO`, `[services x] sso`, ...)
-    /// or the SDK's endpoint rules for the region (with FIPS or dual-stack where asked).
-    pub source: String,
-    /// Whether the URL is an override handed to the SDK as it is.
-    pub overridden: bool,
-    pub route: Route,
-}
-
-impl Target {
-    /// `url (from source)`, and the proxy if one is used, for `-v` and `doctor`.
-    pub fn describe(&self) -> String {
-        match &self.route {
-            Route::Direct => format!("{} (from {})", self.url, self.source),
-            route => format!("{} (from {}), {}", self.url, self.source, route.describe()),
-        }
-    }
-
-    fn tls(&self) -> bool {
-        self.url.starts_with("https:")
-            || self
-                .route
-                .proxy()
-                .is_some_and(|p| p.url.starts_with("https:"))
-    }
-}
-
-/// What tells HTTP clients apart: TLS or not, and the proxy URL.
-type ClientKey = (bool, Option<String>);
-
 /// The network decisions of one run.
 pub struct Net {
     env: Env,
     timeout: Duration,
-    overrides: [(Service, Option<Endpoint>); 4],
+    /// The configured endpoint of each service, by [`Service::index`].
+    overrides: [Option<Endpoint>; Service::ALL.len()],
     pub fips: Option<Flag>,
     pub dualstack: Option<Flag>,
     pub ca_bundle: Option<CaBundle>,
     proxies: Proxies,
-    tls: OnceLock<TlsContext>,
-    /// One HTTP client per (TLS or not, proxy), so calls to one host share connections.
-    clients: Mutex<Vec<(ClientKey, SharedHttpClient)>>,
+    clients: http::Clients,
 }
 
 impl Net {
     /// Reads the settings of `selected` (botocore takes them from the selected profile,
     /// whichever profile of a chain a call is for) and of the environment.
     pub fn new(env: &Env, set: &ConfigSet, selected: Option<&Section>) -> Result<Self, Error> {
-        let configured = |service| {
-            endpoints::configured(service, env, set, selected)
-                .map_err(|e| Error::new(Exit::Config, e.to_string()))
-        };
+        let mut overrides = [const { None }; Service::ALL.len()];
+        for service in Service::ALL {
+            overrides[service.index()] = endpoints::configured(service, env, set, selected)
+                .map_err(|e| Error::new(Exit::Config, e.to_string()))?;
+        }
         Ok(Self {
             env: env.clone(),
             timeout: call_timeout(env),
-            overrides: [
-                (Service::Sso, configured(Service::Sso)?),
-                (Service::SsoOidc, configured(Service::SsoOidc)?),
-                (Service::Sts, configured(Service::Sts)?),
-                (Service::Signin, configured(Service::Signin)?),
-            ],
+            overrides,
             fips: flag(env, "AWS_USE_FIPS_ENDPOINT", selected, "use_fips_endpoint"),
             dualstack: flag(
                 env,
@@ -160,8 +121,7 @@ impl Net {
             ),
             ca_bundle: CaBundle::choose(env, selected),
             proxies: Proxies::from_env(env),
-            tls: OnceLock::new(),
-            clients: Mutex::new(Vec::new()),
+            clients: http::Clients::default(),
         })
     }
 
@@ -173,15 +133,40 @@ impl Net {
         flag.is_some_and(|f| f.on)
     }
 
+    /// POSTs a form to `url` at `target` (an endpoint no SDK client serves: the sign-in
+    /// federation endpoint), through the same proxy and TLS settings as every SDK call,
+    /// within the call timeout. Returns the status and the body.
+    pub async fn post_form(
+        &self,
+        target: &Target,
+        url: &str,
+        form: &crate::secret::Secret,
+    ) -> Result<(u16, Vec<u8>), TransportError> {
+        self.clients
+            .post_form(
+                target,
+                url,
+                form,
+                self.ca_bundle.as_ref(),
+                &self.env,
+                self.timeout,
+            )
+            .await
+    }
+
+    /// Sorts a failed call into what the user can act on.
+    pub fn classify<E>(&self, err: &aws_sdk_sso::error::SdkError<E>, target: &Target) -> Failure
+    where
+        E: aws_sdk_sso::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        failure::classify(err, target, self.timeout)
+    }
+
     /// Where calls of `service` in `region` go: the configured override, else the SDK's own
     /// endpoint rules with FIPS and dual-stack as set (the same resolver the client runs, so
     /// what `doctor` shows is what is called); and through which proxy.
     pub fn target(&self, service: Service, region: &str) -> Result<Target, Error> {
-        let configured = self
-            .overrides
-            .iter()
-            .find(|(s, _)| *s == service)
-            .and_then(|(_, e)| e.as_ref());
+        let configured = self.overrides[service.index()].as_ref();
         let (url, source, overridden) = if let Some(e) = configured {
             (e.url.clone(), e.source.clone(), true)
         } else {
@@ -226,7 +211,10 @@ impl Net {
         let mut b = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(target.region.clone()))
-            .http_client(self.http_client(target)?)
+            .http_client(
+                self.clients
+                    .client(target, self.ca_bundle.as_ref(), &self.env)?,
+            )
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(self.timeout.min(Duration::from_secs(3)))
@@ -245,443 +233,12 @@ impl Net {
         }
         Ok(b.build())
     }
-
-    /// The TLS settings, made once per run (the system roots are read once per process).
-    fn tls_context(&self) -> Result<TlsContext, Error> {
-        if let Some(t) = self.tls.get() {
-            return Ok(t.clone());
-        }
-        let t = tls::context(self.ca_bundle.as_ref(), &self.env)?;
-        if let Some(b) = &self.ca_bundle {
-            vlog!("trusting the system roots and {}", b.describe(&self.env));
-        }
-        Ok(self.tls.get_or_init(|| t).clone())
-    }
-
-    fn http_client(&self, target: &Target) -> Result<SharedHttpClient, Error> {
-        let proxy = target.route.proxy();
-        let key = (target.tls(), proxy.map(|p| p.url.clone()));
-        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, c)) = clients.iter().find(|(k, _)| *k == key) {
-            return Ok(c.clone());
-        }
-        let (tls, proxy_config) = self.connector_parts(target)?;
-        let client = client_for(tls, proxy_config);
-        clients.push((key, client.clone()));
-        Ok(client)
-    }
-
-    /// What a connector to `target` needs: the TLS settings (for https or an https proxy)
-    /// and the proxy.
-    fn connector_parts(&self, target: &Target) -> Result<(Option<TlsContext>, ProxyConfig), Error> {
-        let tls = if target.tls() {
-            Some(self.tls_context()?)
-        } else {
-            None
-        };
-        let proxy_config = match target.route.proxy() {
-            Some(p) => ProxyConfig::all(p.url.as_str()).map_err(|e| {
-                Error::new(
-                    Exit::Config,
-                    format!("the proxy {} cannot be used: {e}", p.describe()),
-                )
-                .hint("set an http:// or https:// proxy URL")
-            })?,
-            None => ProxyConfig::disabled(),
-        };
-        Ok((tls, proxy_config))
-    }
-
-    /// POSTs a form to `url` at `target` (an endpoint no SDK client serves: the sign-in
-    /// federation endpoint), through the same proxy and TLS settings as every SDK call, within
-    /// the call timeout. Returns the status and the body (up to [`MAX_RAW_BODY`]).
-    pub async fn post_form(
-        &self,
-        target: &Target,
-        url: &str,
-        form: &crate::secret::Secret,
-    ) -> Result<(u16, Vec<u8>), TransportError> {
-        use aws_smithy_runtime_api::client::http::HttpConnector;
-        use aws_smithy_types::body::SdkBody;
-        let failed = |kind| TransportError {
-            service: target.service,
-            url: target.url.clone(),
-            proxy: target.route.proxy().cloned(),
-            timeout: self.timeout,
-            kind,
-        };
-        let (tls, proxy) = self
-            .connector_parts(target)
-            .map_err(|e| failed(Transport::Other(e.message)))?;
-        // No sleep implementation, so no connector timeouts: the whole call is bounded below.
-        let connector = connector(
-            aws_smithy_http_client::Connector::builder().proxy_config(proxy),
-            tls.as_ref(),
-        );
-        let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(
-            form.expose().as_bytes().to_vec(),
-        ));
-        request
-            .set_uri(url)
-            .map_err(|e| failed(Transport::Other(format!("bad URL: {e}"))))?;
-        request
-            .set_method("POST")
-            .map_err(|e| failed(Transport::Other(e.to_string())))?;
-        request.headers_mut().insert(
-            "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8",
-        );
-        let call = async {
-            let response = connector.call(request).await.map_err(|e| {
-                failed(if e.is_timeout() {
-                    Transport::Timeout
-                } else {
-                    transport_kind_of(&e, target)
-                })
-            })?;
-            let status = response.status().as_u16();
-            let too_big = response
-                .headers()
-                .get("content-length")
-                .and_then(|l| l.parse::<usize>().ok())
-                .is_some_and(|l| l > MAX_RAW_BODY);
-            if too_big {
-                return Err(failed(Transport::Other("its answer is too large".into())));
-            }
-            let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
-                .collect()
-                .await
-                .map_err(|e| failed(Transport::Other(e.to_string())))?
-                .into_bytes();
-            Ok((status, body.to_vec()))
-        };
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .map_err(|_| failed(Transport::Timeout))?
-    }
-
-    /// Sorts a failed call into what the user can act on.
-    pub fn classify<E>(&self, err: &SdkError<E>, target: &Target) -> Failure
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        let transport = |kind| {
-            Failure::Transport(TransportError {
-                service: target.service,
-                url: target.url.clone(),
-                proxy: target.route.proxy().cloned(),
-                timeout: self.timeout,
-                kind,
-            })
-        };
-        match err {
-            SdkError::TimeoutError(_) => transport(Transport::Timeout),
-            SdkError::DispatchFailure(d) if d.is_timeout() => transport(Transport::Timeout),
-            SdkError::DispatchFailure(_) => transport(transport_kind(err, target)),
-            SdkError::ServiceError(se) => Failure::Service {
-                status: se.raw().status().as_u16(),
-                code: se.err().code().unwrap_or("").to_string(),
-                message: se.err().message().unwrap_or("").to_string(),
-            },
-            _ => transport(Transport::Other(crate::error::source_chain(err))),
-        }
-    }
-}
-
-/// An HTTP client that builds its connector on the first call and keeps it, so the roots
-/// are parsed once and connections are pooled.
-fn client_for(tls: Option<TlsContext>, proxy: ProxyConfig) -> SharedHttpClient {
-    let built: Arc<Mutex<Option<SharedHttpConnector>>> = Arc::new(Mutex::new(None));
-    http_client_fn(move |settings, components| {
-        let mut slot = built.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(c) = slot.as_ref() {
-            return c.clone();
-        }
-        let mut b = aws_smithy_http_client::Connector::builder()
-            .connector_settings(settings.clone())
-            .proxy_config(proxy.clone());
-        b.set_sleep_impl(components.sleep_impl());
-        let shared = SharedHttpConnector::new(connector(b, tls.as_ref()));
-        *slot = Some(shared.clone());
-        shared
-    })
-}
-
-/// The connector `b` builds: rustls with ring and our trust settings for https, plain TCP
-/// otherwise.
-fn connector(
-    b: aws_smithy_http_client::ConnectorBuilder,
-    tls: Option<&TlsContext>,
-) -> aws_smithy_http_client::Connector {
-    match tls {
-        Some(ctx) => b
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .tls_context(ctx.clone())
-            .build(),
-        None => b.build_http(),
-    }
-}
-
-/// Every error in a chain, looking inside `io::Error`s (whose `source` skips their payload).
-fn causes<'a>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(err), |&e| match e.downcast_ref::<std::io::Error>() {
-        Some(io) => io
-            .get_ref()
-            .map(|inner| inner as &(dyn std::error::Error + 'static)),
-        None => e.source(),
-    })
-}
-
-/// The most of an answer `Net::post_form` reads.
-const MAX_RAW_BODY: usize = 1 << 20;
-
-/// What went wrong before the service could answer.
-fn transport_kind<E>(err: &SdkError<E>, target: &Target) -> Transport
-where
-    E: std::error::Error + 'static,
-{
-    transport_kind_of(err, target)
-}
-
-/// What went wrong before the service could answer, from any error chain.
-fn transport_kind_of(err: &(dyn std::error::Error + 'static), target: &Target) -> Transport {
-    let mut refused = false;
-    let mut dns = false;
-    let mut tunnel = None;
-    for e in causes(err) {
-        if let Some(t) = e.downcast_ref::<rustls::Error>() {
-            return Transport::Certificate(tls::describe(t));
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-        }
-        let text = e.to_string();
-        dns |= text.contains("dns error") || text.contains("failed to lookup address");
-        if tunnel.is_none() && text.contains("tunnel") {
-            tunnel = Some(text);
-        }
-    }
-    match (target.route.proxy().is_some(), refused, tunnel) {
-        (true, true, _) => Transport::ProxyUnreachable("connection refused".into()),
-        (true, false, Some(why)) => Transport::ProxyRefused(why),
-        (false, true, _) => Transport::Unreachable("connection refused".into()),
-        _ if dns => Transport::Unreachable("its host name does not resolve".into()),
-        (true, false, None) => Transport::ProxyUnreachable(crate::error::source_chain(err)),
-        (false, false, _) => Transport::Unreachable(crate::error::source_chain(err)),
-    }
-}
-
-/// The URL the SDK's endpoint rules give `service` in `region`.
-fn default_url(
-    service: Service,
-    region: &str,
-    fips: bool,
-    dualstack: bool,
-) -> Result<String, String> {
-    let endpoint = match service {
-        // No SDK serves the sign-in endpoint: its host is the partition's (no FIPS or
-        // dual-stack variant exists).
-        Service::Signin => {
-            return crate::config::region::partition(region)
-                .map(|p| p.signin.to_string())
-                .ok_or_else(|| format!("`{region}` is in an isolated partition, which has no public sign-in endpoint"));
-        }
-        Service::Sso => {
-            use aws_sdk_sso::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-            let params = Params::builder()
-                .region(region)
-                .use_fips(fips)
-                .use_dual_stack(dualstack)
-                .build()
-                .map_err(|e| e.to_string())?;
-            ready(DefaultResolver::new().resolve_endpoint(&params))
-        }
-        Service::SsoOidc => {
-            use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-            let params = Params::builder()
-                .region(region)
-                .use_fips(fips)
-                .use_dual_stack(dualstack)
-                .build()
-                .map_err(|e| e.to_string())?;
-            ready(DefaultResolver::new().resolve_endpoint(&params))
-        }
-        Service::Sts => {
-            use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-            let params = Params::builder()
-                .region(region)
-                .use_fips(fips)
-                .use_dual_stack(dualstack)
-                .build()
-                .map_err(|e| e.to_string())?;
-            ready(DefaultResolver::new().resolve_endpoint(&params))
-        }
-    };
-    match endpoint {
-        Some(Ok(e)) => Ok(e.url().to_string()),
-        Some(Err(e)) => Err(e.to_string()),
-        None => Err("the endpoint resolver did not answer at once".into()),
-    }
-}
-
-/// The value of a future that is ready at once (the SDK's endpoint resolvers compute their
-/// answer before they return it).
-fn ready<T>(fut: impl Future<Output = T>) -> Option<T> {
-    let mut fut = std::pin::pin!(fut);
-    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => Some(v),
-        Poll::Pending => None,
-    }
-}
-
-/// How a call failed.
-pub enum Failure {
-    /// The request did not get an answer from the service.
-    Transport(TransportError),
-    /// The service answered with an error.
-    Service {
-        status: u16,
-        code: String,
-        message: String,
-    },
-}
-
-/// A service's error answer in one phrase: its code and message, else the HTTP status.
-pub fn service_detail(status: u16, code: &str, message: &str) -> String {
-    let reason = match status {
-        400 => " Bad Request",
-        401 => " Unauthorized",
-        403 => " Forbidden",
-        404 => " Not Found",
-        429 => " Too Many Requests",
-        500 => " Internal Server Error",
-        502 => " Bad Gateway",
-        503 => " Service Unavailable",
-        504 => " Gateway Timeout",
-        _ => "",
-    };
-    match (code.trim(), message.trim()) {
-        ("", "") => format!("HTTP {status}{reason}, with no error details"),
-        (code, "") => format!("{code} (HTTP {status})"),
-        ("", message) => format!("{message} (HTTP {status})"),
-        (code, message) => format!("{code}: {message} (HTTP {status})"),
-    }
-}
-
-/// What helps with a service's error answer: wait for a 5xx or a throttle, else nothing
-/// general (the caller knows the setting that fits).
-pub fn retry_hint(status: u16) -> Option<&'static str> {
-    (status >= 500 || status == 429)
-        .then_some("the service had a problem or is throttling; try again in a minute")
-}
-
-#[derive(Debug)]
-pub enum Transport {
-    Timeout,
-    Unreachable(String),
-    /// The proxy itself could not be reached.
-    ProxyUnreachable(String),
-    /// The proxy answered but would not connect to the service.
-    ProxyRefused(String),
-    /// The service's certificate did not verify (the reason in words).
-    Certificate(String),
-    Other(String),
-}
-
-/// A call that got no answer: which service, where, through which proxy, what went wrong.
-#[derive(Debug)]
-pub struct TransportError {
-    pub service: Service,
-    pub url: String,
-    pub proxy: Option<ProxyChoice>,
-    pub timeout: Duration,
-    pub kind: Transport,
-}
-
-impl TransportError {
-    fn host(&self) -> &str {
-        let rest = self
-            .url
-            .split_once("://")
-            .map_or(self.url.as_str(), |(_, r)| r);
-        rest.split(['/', '?', '#', ':']).next().unwrap_or(rest)
-    }
-
-    fn proxy_shown(&self) -> String {
-        self.proxy.as_ref().map_or_else(
-            || "the proxy".into(),
-            |p| format!("the proxy {}", p.describe()),
-        )
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = self.service.name();
-        match &self.kind {
-            Transport::Timeout => write!(
-                f,
-                "{what} at {} did not answer within {}s",
-                self.url,
-                self.timeout.as_secs_f64()
-            ),
-            Transport::Unreachable(m) => write!(f, "cannot reach {what} at {}: {m}", self.url),
-            Transport::ProxyUnreachable(m) => write!(
-                f,
-                "cannot reach {} to call {what} at {}: {m}",
-                self.proxy_shown(),
-                self.url
-            ),
-            Transport::ProxyRefused(m) => write!(
-                f,
-                "{} would not connect to {what} at {}: {m}",
-                self.proxy_shown(),
-                self.url
-            ),
-            Transport::Certificate(why) => write!(
-                f,
-                "the TLS certificate of {} ({what}) does not verify: {why}",
-                self.host()
-            ),
-            Transport::Other(m) => write!(f, "{what} at {} failed: {m}", self.url),
-        }
-    }
-}
-
-impl std::error::Error for TransportError {}
-
-impl TransportError {
-    /// Exit 69 with the fix that can help.
-    pub fn to_error(&self) -> Error {
-        let err = Error::new(Exit::Unavailable, self.to_string());
-        let settings = match self.service {
-            Service::Sso | Service::SsoOidc => "sso_region and any AWS_ENDPOINT_URL* setting",
-            Service::Sts => "the region and any AWS_ENDPOINT_URL_STS setting",
-            Service::Signin => "the region and any AWS_ENDPOINT_URL_SIGNIN setting",
-        };
-        match &self.kind {
-            Transport::Timeout => err.hint(format!(
-                "check the network and {settings}; set SSOX_HTTP_TIMEOUT to wait longer"
-            )),
-            Transport::ProxyUnreachable(_) | Transport::ProxyRefused(_) => err.hint(format!(
-                "check the proxy, or name {} in NO_PROXY to go direct",
-                self.host()
-            )),
-            Transport::Certificate(_) => err.hint(
-                "if a proxy or firewall inspects TLS, set AWS_CA_BUNDLE (or ca_bundle in the profile) to a PEM file with its CA certificate",
-            ),
-            Transport::Unreachable(_) | Transport::Other(_) => {
-                err.hint(format!("check the network and {settings}"))
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proxy::Route;
 
     fn net(env: &[(&str, &str)], config: &str) -> Net {
         let env = Env::from_pairs(env.iter().copied());

@@ -18,6 +18,26 @@ pub enum Service {
 }
 
 impl Service {
+    /// Every service ssox calls, in [`Service::index`] order: what is built per service
+    /// (the endpoint overrides of a run, say) is built from this list.
+    pub const ALL: [Service; 4] = [
+        Service::Sso,
+        Service::SsoOidc,
+        Service::Sts,
+        Service::Signin,
+    ];
+
+    /// The service's place in [`Service::ALL`]. A new variant fails to compile here until it
+    /// has one, and a unit test checks that `ALL` lists it there.
+    pub const fn index(self) -> usize {
+        match self {
+            Service::Sso => 0,
+            Service::SsoOidc => 1,
+            Service::Sts => 2,
+            Service::Signin => 3,
+        }
+    }
+
     /// How messages name the service.
     pub fn name(self) -> &'static str {
         match self {
@@ -114,6 +134,13 @@ pub fn configured(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_service_is_listed_in_its_place() {
+        for (i, s) in Service::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i, "{s:?}");
+        }
+    }
     use crate::config::FileKind;
 
     fn set(text: &str) -> ConfigSet {

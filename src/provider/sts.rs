@@ -217,7 +217,10 @@ pub struct Sts<'n> {
 }
 
 /// What STS returns: credentials, and the assumed role's ARN (for the cache and `-v`).
-#[allow(clippy::struct_field_names)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "`credentials` is the name STS and the SDKs give this part of the answer"
+)]
 pub struct Assumed {
     pub credentials: Credentials,
     pub arn: String,

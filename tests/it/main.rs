@@ -5,7 +5,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::pedantic
+    clippy::pedantic,
+    reason = "test code: a failed unwrap is a failed test, and pedantic style helps no one there"
 )]
 
 #[path = "../support/mod.rs"]
