@@ -14,20 +14,11 @@ fn chain_env() -> TestEnv {
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2ln\n",
     );
     t.config(&format!(
-        "{DEV_CONFIG}
-[profile workload]
-role_arn = arn:aws:iam::{ACCOUNT}:role/workload
-source_profile = dev
-region = eu-central-1
-
+        "{DEV_CONFIG}{WORKLOAD_CONFIG}
 [profile deeper]
 role_arn = arn:aws:iam::{ACCOUNT}:role/deeper
 source_profile = workload
 role_session_name = deep-session
-
-[profile static-role]
-role_arn = arn:aws:iam::{ACCOUNT}:role/fromstatic
-source_profile = keys
 
 [profile webid]
 role_arn = arn:aws:iam::{ACCOUNT}:role/webid
@@ -148,24 +139,10 @@ fn two_hops_use_the_session_name_and_a_warm_run_reuses_the_cache() {
 fn parallel_runs_of_a_chain_assume_each_role_once() {
     let t = chain_env();
     t.login_corp();
-    let children: Vec<_> = (0..12)
-        .map(|_| {
-            t.cmd(["-p", "deeper", "--json"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
     let mut keys = std::collections::BTreeSet::new();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for run in t.run_parallel(12, &["-p", "deeper", "--json"]) {
+        run.success();
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         keys.insert(json["AccessKeyId"].as_str().unwrap().to_string());
     }
     // Every AssumeRole gives new keys: one set of keys means one call per hop.

@@ -6,22 +6,9 @@ use std::collections::HashMap;
 
 use crate::support::*;
 
-const ACCOUNT: &str = "123456789012";
-
 fn console_env() -> TestEnv {
     let mut t = TestEnv::new();
-    t.config(&format!(
-        "{DEV_CONFIG}
-[profile workload]
-role_arn = arn:aws:iam::{ACCOUNT}:role/workload
-source_profile = dev
-region = eu-central-1
-
-[profile static-role]
-role_arn = arn:aws:iam::{ACCOUNT}:role/fromstatic
-source_profile = keys
-"
-    ));
+    t.config(&format!("{DEV_CONFIG}{WORKLOAD_CONFIG}"));
     t.credentials("[keys]\naws_access_key_id = AKIASSOXTESTUSER0001\naws_secret_access_key = ssox-test-user-secret\n");
     let url = t.fake.url().to_string();
     t.var("AWS_ENDPOINT_URL_SIGNIN", &url);

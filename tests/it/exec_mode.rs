@@ -1,6 +1,5 @@
 //! `ssox -p PROFILE -- PROGRAM`: the child's environment, exec semantics, profile selection.
 
-use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 
@@ -197,20 +196,8 @@ fn the_program_replaces_ssox_in_the_same_process() {
 fn stdin_passes_straight_through() {
     let t = TestEnv::dev();
     t.login_corp();
-    let mut child = t
-        .cmd(["-p", "dev", "--", "cat"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"hello through ssox\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello through ssox\n");
+    let out = t.run_with_input(&["-p", "dev", "--", "cat"], b"hello through ssox\n");
+    assert_eq!(out.stdout, "hello through ssox\n");
 }
 
 #[test]
@@ -239,22 +226,9 @@ fn without_a_program_it_starts_the_users_shell_and_says_so() {
     let mut t = TestEnv::dev();
     t.login_corp();
     t.var("SHELL", "/bin/sh");
-    let mut child = t
-        .cmd(["-p", "dev"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"echo \"in $SSOX_PROFILE\"\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "in dev\n");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = t.run_with_input(&["-p", "dev"], b"echo \"in $SSOX_PROFILE\"\n");
+    assert_eq!(out.stdout, "in dev\n");
+    let stderr = &out.stderr;
     assert!(
         stderr.contains("starting /bin/sh") && stderr.contains("`dev`"),
         "{stderr}"

@@ -385,21 +385,8 @@ fn on_a_terminal_a_run_without_a_token_logs_in_then_runs_the_program() {
 fn eight_parallel_runs_on_a_stale_token_refresh_it_exactly_once() {
     let t = TestEnv::dev();
     t.cache_refreshable_corp(60);
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            t.cmd(["-p", "dev", "--", "true"])
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    for run in t.run_parallel(8, &["-p", "dev", "--", "true"]) {
+        run.success();
     }
     assert_eq!(t.fake.count(Op::CreateToken), 1);
     // One fetch of the role's credentials too: the others wait for it and use its cache.
@@ -417,21 +404,8 @@ fn eight_parallel_runs_on_a_stale_token_refresh_it_exactly_once() {
 fn fifty_parallel_cold_runs_fetch_the_role_credentials_once() {
     let t = TestEnv::dev();
     t.login_corp();
-    let children: Vec<_> = (0..50)
-        .map(|_| {
-            t.cmd(["-p", "dev", "--", "true"])
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    for run in t.run_parallel(50, &["-p", "dev", "--", "true"]) {
+        run.success();
     }
     assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
 }

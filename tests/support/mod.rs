@@ -113,6 +113,19 @@ sso_account_id = 222222222222
 sso_role_name = admin
 ";
 
+/// Two roles on top of [`DEV_CONFIG`]: `workload` (source `dev`, an SSO profile) and
+/// `static-role` (source `keys`, which the test writes into the credentials file).
+pub const WORKLOAD_CONFIG: &str = "
+[profile workload]
+role_arn = arn:aws:iam::123456789012:role/workload
+source_profile = dev
+region = eu-central-1
+
+[profile static-role]
+role_arn = arn:aws:iam::123456789012:role/fromstatic
+source_profile = keys
+";
+
 impl TestEnv {
     pub fn new() -> TestEnv {
         let home = tempfile::tempdir().unwrap();
@@ -365,6 +378,37 @@ impl TestEnv {
         S: AsRef<OsStr>,
     {
         Run::from(self.cmd(args).output().unwrap())
+    }
+
+    /// `n` runs started at once (none waits for another to start), each run to its end.
+    pub fn run_parallel(&self, n: usize, args: &[&str]) -> Vec<Run> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.cmd(args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| Run::from(c.wait_with_output().unwrap()))
+            .collect()
+    }
+
+    /// A run with `input` on its stdin.
+    pub fn run_with_input(&self, args: &[&str], input: &[u8]) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        Run::from(child.wait_with_output().unwrap())
     }
 
     /// Writes an executable script into HOME/bin.
