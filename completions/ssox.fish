@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ssox_global_optspecs
-    string join \n p/profile= region= no-login env-export env json format= pretty c/credentials-file-profile= force min-ttl= refresh server mfa-token= process-timeout= use-device-code no-browser login-timeout= v/verbose h/help V/version
+    string join \n p/profile= region= env-export env json format= pretty c/credentials-file-profile= force min-ttl= server no-login refresh mfa-token= process-timeout= use-device-code no-browser login-timeout= v/verbose h/help V/version
 end
 
 function __fish_ssox_needs_command
@@ -38,14 +38,14 @@ complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_comma
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l mfa-token -d 'The MFA code for a role with mfa_serial (else ssox asks on the terminal)' -r
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l process-timeout -d 'How long a profile\'s credential_process may run' -r
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l login-timeout -d 'How long to wait for the login to be approved (e.g. 10m, 90s)' -r
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l no-login -d 'Never start a login; fail with exit status 77 when no usable token is cached'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l env-export -d 'Print `export AWS_...=...` lines instead of running a program (for eval)'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l env -d 'Print `AWS_...=...` lines instead of running a program (dotenv-compatible)'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l json -d 'Print credential_process JSON instead of running a program'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l pretty -d 'Indent the JSON output'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l force -d 'With -c: overwrite a section that holds long-term keys'
-complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l refresh -d 'Ignore cached role credentials and fetch new ones'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l server -d 'Run PROGRAM as a child and serve it fresh credentials on 127.0.0.1 for as long as it runs (the SDKs\' container credentials provider), instead of fixed AWS_* variables'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l no-login -d 'Never start a login; fail with exit status 77 when no usable token is cached'
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l refresh -d 'Ignore cached role credentials and fetch new ones'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l use-device-code -d 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l no-browser -d 'Do not open a browser; only print the URL to open'
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -s v -l verbose -d 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never'

@@ -120,21 +120,8 @@ pub struct ConsoleCmd {
     #[arg(long, value_name = "DURATION")]
     pub duration: Option<Span>,
 
-    /// Never start a login; fail with exit status 77 when no usable token is cached
-    #[arg(long)]
-    pub no_login: bool,
-
-    /// Ignore cached role credentials and fetch new ones
-    #[arg(long)]
-    pub refresh: bool,
-
-    /// The MFA code for a role with mfa_serial (else ssox asks on the terminal)
-    #[arg(long, value_name = "CODE")]
-    pub mfa_token: Option<String>,
-
-    /// How long a profile's credential_process may run
-    #[arg(long, value_name = "DURATION", default_value_t = PROCESS_TIMEOUT)]
-    pub process_timeout: Span,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 
     #[command(flatten)]
     pub login: LoginArgs,
@@ -236,10 +223,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Never start a login; fail with exit status 77 when no usable token is cached
-    #[arg(long)]
-    pub no_login: bool,
-
     /// Print `export AWS_...=...` lines instead of running a program (for eval)
     #[arg(long, group = "output")]
     pub env_export: bool,
@@ -272,14 +255,33 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION")]
     pub min_ttl: Option<Span>,
 
-    /// Ignore cached role credentials and fetch new ones
-    #[arg(long)]
-    pub refresh: bool,
-
     /// Run PROGRAM as a child and serve it fresh credentials on 127.0.0.1 for as long as it
     /// runs (the SDKs' container credentials provider), instead of fixed AWS_* variables
     #[arg(long, conflicts_with_all = ["output", "credentials_file_profile"])]
     pub server: bool,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+
+    #[command(flatten)]
+    pub login: LoginArgs,
+
+    /// The program to run and its arguments, after `--` [default: $SHELL]
+    #[arg(last = true, value_name = "PROGRAM", conflicts_with = "output")]
+    pub program: Vec<OsString>,
+}
+
+/// How credentials are fetched, for every command that fetches them (a run, `console`):
+/// declared once, so the options and their help are the same everywhere.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Never start a login; fail with exit status 77 when no usable token is cached
+    #[arg(long)]
+    pub no_login: bool,
+
+    /// Ignore cached role credentials and fetch new ones
+    #[arg(long)]
+    pub refresh: bool,
 
     /// The MFA code for a role with mfa_serial (else ssox asks on the terminal)
     #[arg(long, value_name = "CODE")]
@@ -288,13 +290,6 @@ pub struct RunArgs {
     /// How long a profile's credential_process may run
     #[arg(long, value_name = "DURATION", default_value_t = PROCESS_TIMEOUT)]
     pub process_timeout: Span,
-
-    #[command(flatten)]
-    pub login: LoginArgs,
-
-    /// The program to run and its arguments, after `--` [default: $SHELL]
-    #[arg(last = true, value_name = "PROGRAM", conflicts_with = "output")]
-    pub program: Vec<OsString>,
 }
 
 /// How a login runs, whether asked for (`ssox login`) or started because none was cached.

@@ -14,3 +14,28 @@ pub struct Credentials {
     /// The account the credentials belong to, where the source tells us.
     pub account_id: Option<String>,
 }
+
+impl Credentials {
+    /// The credentials as the `AWS_*` variables every SDK reads, in this order: key, secret,
+    /// then the session token and the expiry where there are any. One place for PROGRAM's
+    /// environment and the printed formats alike.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.expose().to_string()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.secret_access_key.expose().to_string(),
+            ),
+        ];
+        if let Some(t) = &self.session_token {
+            vars.push(("AWS_SESSION_TOKEN", t.expose().to_string()));
+        }
+        if let Some(e) = self.expiration {
+            vars.push((
+                "AWS_CREDENTIAL_EXPIRATION",
+                crate::timefmt::format_rfc3339(e),
+            ));
+        }
+        vars
+    }
+}

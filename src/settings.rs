@@ -226,17 +226,18 @@ pub fn min_ttl(flag: Option<Duration>) -> i64 {
     asked.max(MIN_TTL)
 }
 
-/// What to do with the credentials.
+/// What a run does with the credentials: one mode, decided once from the command line.
 #[derive(Debug, Clone)]
-pub enum Output {
-    /// Run PROGRAM (or `$SHELL` when none is given).
+pub enum Mode {
+    /// Become PROGRAM (or `$SHELL` when none is given), the keys in its environment.
     Exec,
-    Print {
-        format: Format,
-        pretty: bool,
-    },
+    /// `--server`: run PROGRAM as a child that fetches fresh credentials from a loopback
+    /// endpoint.
+    Server,
+    /// Print the credentials in a format (a credential_process, `eval`, a dotenv file).
+    Print { format: Format, pretty: bool },
     /// `-c NAME` without PROGRAM: write the credentials file, run nothing.
-    WriteOnly,
+    Write,
 }
 
 /// What `ssox console` adds to [`Common`].
@@ -260,7 +261,7 @@ impl Console {
             common: Common::new(cmd.profile.as_deref(), env),
             // Its stderr is never captured as a credential_process's is.
             policy: login_policy(
-                cmd.no_login,
+                cmd.fetch.no_login,
                 interactive,
                 false,
                 LoginOptions::new(&cmd.login, None),
@@ -268,9 +269,9 @@ impl Console {
             interactive,
             fetch: Fetch {
                 region: cmd.region.clone().filter(|r| !r.is_empty()),
-                refresh: cmd.refresh,
-                mfa_token: cmd.mfa_token.clone(),
-                process_timeout: cmd.process_timeout.0,
+                refresh: cmd.fetch.refresh,
+                mfa_token: cmd.fetch.mfa_token.clone(),
+                process_timeout: cmd.fetch.process_timeout.0,
                 prompt_timeout: cmd.login.login_timeout.0,
                 ..Fetch::default()
             },
@@ -292,10 +293,9 @@ pub struct Run {
     /// Whether a person can answer a picker or a login (what the policy was made from,
     /// `--no-login` aside).
     pub interactive: bool,
-    pub output: Output,
+    pub mode: Mode,
     pub credentials_file_profile: Option<String>,
     pub force: bool,
-    pub server: bool,
     pub fetch: Fetch,
 }
 
@@ -310,23 +310,24 @@ impl Run {
         } else {
             args.format
         };
-        let output = match format {
-            Some(format) => Output::Print {
+        let mode = match format {
+            Some(format) => Mode::Print {
                 format,
                 pretty: args.pretty,
             },
             None if args.credentials_file_profile.is_some() && args.program.is_empty() => {
-                Output::WriteOnly
+                Mode::Write
             }
-            None => Output::Exec,
+            None if args.server => Mode::Server,
+            None => Mode::Exec,
         };
         // Printing credentials is what a credential_process does; botocore runs one with
         // the user's terminal as stdin but stderr captured, where no one would see a login's
         // URL or code. So there, only a terminal on stderr counts.
         let stderr_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let interactive = match output {
-            Output::Print { .. } => stderr_terminal,
-            Output::Exec | Output::WriteOnly => crate::term::interactive(),
+        let interactive = match mode {
+            Mode::Print { .. } => stderr_terminal,
+            Mode::Exec | Mode::Server | Mode::Write => crate::term::interactive(),
         };
         let captured = !stderr_terminal && std::io::IsTerminal::is_terminal(&std::io::stdin());
         let opts = LoginOptions::new(&args.login, None);
@@ -334,18 +335,17 @@ impl Run {
             common: Common::new(args.profile.as_deref(), env),
             program: args.program,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            policy: login_policy(args.no_login, interactive, captured, opts),
+            policy: login_policy(args.fetch.no_login, interactive, captured, opts),
             interactive,
-            output,
+            mode,
             credentials_file_profile: args.credentials_file_profile,
             force: args.force,
-            server: args.server,
             fetch: Fetch {
                 region: args.region.filter(|r| !r.is_empty()),
                 min_ttl: min_ttl(args.min_ttl.map(|s| s.0)),
-                refresh: args.refresh,
-                mfa_token: args.mfa_token,
-                process_timeout: args.process_timeout.0,
+                refresh: args.fetch.refresh,
+                mfa_token: args.fetch.mfa_token,
+                process_timeout: args.fetch.process_timeout.0,
                 prompt_timeout: args.login.login_timeout.0,
             },
         }

@@ -8,7 +8,6 @@ use std::ffi::OsString;
 use crate::config::region::{RegionChoice, Source};
 use crate::credentials::Credentials;
 use crate::env::Env;
-use crate::timefmt;
 
 /// Variables that select a profile or carry credentials; a child must not inherit them.
 pub const REMOVED: &[&str] = &[
@@ -78,13 +77,8 @@ pub fn build(parent: &Env, add: &Additions<'_>) -> Vec<(OsString, OsString)> {
     let mut set = |k: &str, v: &str| ours.push((k.to_string(), v.to_string()));
     match &add.injected {
         Injected::Keys(c) => {
-            set("AWS_ACCESS_KEY_ID", c.access_key_id.expose());
-            set("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose());
-            if let Some(t) = &c.session_token {
-                set("AWS_SESSION_TOKEN", t.expose());
-            }
-            if let Some(e) = c.expiration {
-                set("AWS_CREDENTIAL_EXPIRATION", &timefmt::format_rfc3339(e));
+            for (k, v) in c.variables() {
+                set(k, &v);
             }
         }
         Injected::Container { url, token } => {

@@ -18,15 +18,15 @@ use crate::output::{
     credentials_file::{self, WriteError},
 };
 use crate::provider::{self, Context, Plan};
-use crate::settings::{self, LoginPolicy, Output};
+use crate::settings::{self, LoginPolicy, Mode};
 use crate::timefmt;
 
 /// Runs ssox's main command; returns the exit status (exec returns only on failure).
 pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
     let mut settings = settings::Run::new(args, env);
-    let program = match settings.output {
-        Output::Exec => Some(find_program(&settings)?),
-        Output::Print { .. } | Output::WriteOnly => None,
+    let program = match settings.mode {
+        Mode::Exec | Mode::Server => Some(find_program(&settings)?),
+        Mode::Print { .. } | Mode::Write => None,
     };
     let set = crate::config::load(&settings.common.env, &settings.common.paths)?;
     settings::pick_profile(
@@ -54,7 +54,7 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
         Some(selected),
     );
     let profile_settings = profile_env::variables(&set, selected, &common.env);
-    if let Output::Print { format, pretty } = settings.output {
+    if let Mode::Print { format, pretty } = settings.mode {
         let name = region.as_ref().map(|r| r.name.as_str());
         output::print(&output::render(
             format,
@@ -78,7 +78,7 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
         settings: &profile_settings,
         profile: &common.profile,
     };
-    if settings.server {
+    if let Mode::Server = settings.mode {
         let endpoint = server::Endpoint::bind()?;
         let child = child_env::build(
             &common.env,

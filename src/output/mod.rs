@@ -47,25 +47,11 @@ pub fn variables(
     region: Option<&str>,
     settings: &[(String, String)],
 ) -> Vec<(String, String)> {
-    let mut vars = vec![
-        (
-            "AWS_ACCESS_KEY_ID".to_string(),
-            creds.access_key_id.expose().to_string(),
-        ),
-        (
-            "AWS_SECRET_ACCESS_KEY".to_string(),
-            creds.secret_access_key.expose().to_string(),
-        ),
-    ];
-    if let Some(t) = &creds.session_token {
-        vars.push(("AWS_SESSION_TOKEN".into(), t.expose().to_string()));
-    }
-    if let Some(e) = creds.expiration {
-        vars.push((
-            "AWS_CREDENTIAL_EXPIRATION".into(),
-            timefmt::format_rfc3339(e),
-        ));
-    }
+    let mut vars: Vec<(String, String)> = creds
+        .variables()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     if let Some(r) = region {
         vars.push(("AWS_REGION".into(), r.to_string()));
         vars.push(("AWS_DEFAULT_REGION".into(), r.to_string()));
