@@ -116,8 +116,15 @@ fn health_of(outlook: &Outlook, base: &Base, login_only: bool) -> Health {
         Outcome::Ready => Health::Good,
         Outcome::Fetch => match (&outlook.base, base) {
             (Some(BaseStep::Token(t)), _) => token_health(t),
+            // What a credential_process gives is known only when it runs.
             (_, Base::Process { .. }) => Health::None,
-            _ => Health::Good,
+            (
+                _,
+                Base::Sso(_)
+                | Base::AccessKey { .. }
+                | Base::NamedSource { .. }
+                | Base::WebIdentity { .. },
+            ) => Health::Good,
         },
     }
 }
@@ -196,7 +203,7 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
             Base::AccessKey { .. } => "keys in the config files".into(),
             Base::Process { .. } => "fetched when used".into(),
             Base::NamedSource { source, .. } => format!("credential_source {source}"),
-            _ => "no cached credentials".into(),
+            Base::Sso(_) | Base::WebIdentity { .. } => "no cached credentials".into(),
         },
     };
     let health = health_of(&outlook, &chain.base, login_only);

@@ -131,7 +131,10 @@ fn serve(
     let server_ctx = Context::new(ctx.env, ctx.set, ctx.selected, &never, &fetch);
     let login_hint = match &plan.chain.base {
         Base::Sso(sso) => sso.login_command(),
-        _ => format!("ssox -p {}", common.profile),
+        Base::AccessKey { .. }
+        | Base::NamedSource { .. }
+        | Base::WebIdentity { .. }
+        | Base::Process { .. } => format!("ssox -p {}", common.profile),
     };
     match server::run(
         endpoint,
