@@ -324,12 +324,13 @@ impl Run {
         // Printing credentials is what a credential_process does; botocore runs one with
         // the user's terminal as stdin but stderr captured, where no one would see a login's
         // URL or code. So there, only a terminal on stderr counts.
-        let stderr_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let terminals = crate::term::terminals();
+        let stderr_terminal = terminals.stderr;
         let interactive = match mode {
             Mode::Print { .. } => stderr_terminal,
             Mode::Exec | Mode::Server | Mode::Write => crate::term::interactive(),
         };
-        let captured = !stderr_terminal && std::io::IsTerminal::is_terminal(&std::io::stdin());
+        let captured = !stderr_terminal && terminals.stdin;
         let opts = LoginOptions::new(&args.login, None);
         Self {
             common: Common::new(args.profile.as_deref(), env),

@@ -72,9 +72,36 @@ pub fn prompt(question: &str, timeout: std::time::Duration) -> std::io::Result<S
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in time"))?
 }
 
+/// Which of the standard streams are terminals, probed once per process: every "is a
+/// person there?" question is answered from this one look (`settings::login_policy` turns
+/// it into the run's decision; the picker, configure's question and the spinner read it).
+#[derive(Debug, Clone, Copy)]
+pub struct Terminals {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
+static TERMINALS: OnceLock<Terminals> = OnceLock::new();
+
+pub fn terminals() -> Terminals {
+    *TERMINALS.get_or_init(|| Terminals {
+        stdin: std::io::stdin().is_terminal(),
+        stdout: std::io::stdout().is_terminal(),
+        stderr: std::io::stderr().is_terminal(),
+    })
+}
+
 /// Whether a person could answer a login: stdin or stderr is a terminal.
 pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() || std::io::stderr().is_terminal()
+    let t = terminals();
+    t.stdin || t.stderr
+}
+
+/// Whether a person can answer a question and see it: stdin and stderr are terminals.
+pub fn conversational() -> bool {
+    let t = terminals();
+    t.stdin && t.stderr
 }
 
 /// A one-line progress display on stderr: a spinner, what we wait for, and the time left.
@@ -93,7 +120,7 @@ impl Spinner {
             message: message.into(),
             deadline,
             frame: 0,
-            enabled: std::io::stderr().is_terminal(),
+            enabled: terminals().stderr,
         }
     }
 

@@ -20,7 +20,6 @@
 //! configure sso` asks), else the SSO region, said in a notice.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -58,7 +57,7 @@ pub fn run(cmd: &ConfigureCmd, env: &Env) -> Result<i32, Error> {
     check_writable(&target, env, &paths.config)?;
     let set = crate::config::load(env, &paths)?;
     let (session, sso) = choose_session(cmd, &set, env, &paths)?;
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let interactive = term::conversational();
     if cmd.pick && !interactive {
         return Err(
             Error::new(Exit::Usage, "--pick needs a terminal to show the picker on").hint(
@@ -99,7 +98,7 @@ pub fn run(cmd: &ConfigureCmd, env: &Env) -> Result<i32, Error> {
     let region = profile_region(cmd, &plan, &session, interactive)?;
     let change = edit_for(&original, &plan, &session, region.as_deref());
     let shown = env.tilde(&paths.config);
-    let color = std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
+    let color = term::terminals().stdout && env.get("NO_COLOR").is_none();
     let text = diff::unified(&change.old_lines, &change.ops, &shown, &shown, color);
     crate::output::print(&text)?;
     let (todo, done) = (summary(&plan, false), summary(&plan, true));

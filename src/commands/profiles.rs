@@ -2,8 +2,6 @@
 //! state of its credentials (SSO token, refreshability, cached role credentials), read from
 //! the files alone: no network, no login. `--names` feeds the shell completions.
 
-use std::io::IsTerminal;
-
 use serde::Serialize;
 
 use crate::cli::ProfilesCmd;
@@ -314,7 +312,7 @@ pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
             );
             String::new()
         } else {
-            let color = std::io::stdout().is_terminal() && settings.env.get("NO_COLOR").is_none();
+            let color = crate::term::terminals().stdout && settings.env.get("NO_COLOR").is_none();
             table(&rows, color)
         }
     };
