@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Speed figures for ssox, against the tests' fake IAM Identity Center on loopback.
+# Speed figures for ssox, against the tests' fake IAM Identity Center on loopback, run by hand
+# (never in CI: timings on a shared machine are no test).
 #
-#   scripts/bench.sh            (needs hyperfine and GNU time: apt-get install hyperfine time)
+#   scripts/bench.sh [BINARY...]   (needs hyperfine and GNU time: apt-get install hyperfine time)
 #
-# Prints the median of a bare exec (`env AWS_ACCESS_KEY_ID=x true`), a warm run (cached role
-# credentials: config + one cache file + exec), and a cold run (valid SSO token, no cached
-# credentials: one GetRoleCredentials on loopback), the warm/bare ratio, and the peak memory
-# of a warm run. Targets: warm within 2x of bare; cold under 20 ms.
+# For each binary (default: the release build, and the static musl build of
+# scripts/build-static where it exists) and for configs of 4, 10,000 and 100,000 profiles (as
+# `ssox configure` writes them; the profile used is the last one), it prints the median of a
+# warm run (cached role credentials: config + one cache file + exec) against a bare exec
+# (`env AWS_ACCESS_KEY_ID=x true`), alternated in one hyperfine run, its ratio, the peak
+# memory of a warm run, and the median of `ssox profiles`; then, for the small config, a cold
+# run (one GetRoleCredentials on loopback).
+#
+# Goals (issue 21): 4 profiles: warm <= 1.2x bare; 10,000: warm <= 2x bare, <= 16 MiB,
+# profiles <= 60 ms; 100,000: warm <= 15 ms, <= 40 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
@@ -14,49 +21,68 @@ command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get ins
 
 cargo build --release --locked --quiet
 cargo build --release --locked --quiet --example fake_aws
-ssox=$PWD/target/release/ssox
+bins=("$@")
+if [ ${#bins[@]} = 0 ]; then
+    bins=("$PWD/target/release/ssox")
+    static="$PWD/target/static/x86_64-unknown-linux-musl/release/ssox"
+    [ -x "$static" ] && bins+=("$static")
+fi
 work=$(mktemp -d)
 trap 'kill "$fake_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-mkdir -p "$work/.aws"
-cat > "$work/.aws/config" <<'CFG'
-[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = readOnly
-region = us-west-2
-
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
-CFG
-target/release/examples/fake_aws 300 > "$work/url" 2>/dev/null &
+target/release/examples/fake_aws 900 > "$work/url" 2>/dev/null &
 fake_pid=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
 url=$(cat "$work/url")
-
-export HOME=$work AWS_ENDPOINT_URL_SSO=$url AWS_ENDPOINT_URL_SSO_OIDC=$url
+export AWS_ENDPOINT_URL_SSO=$url AWS_ENDPOINT_URL_SSO_OIDC=$url
 export BROWSER="python3 $PWD/tests/support/fake_browser.py %s"
-"$ssox" login -p dev 2>/dev/null
-"$ssox" -p dev -- true   # fills the role cache
 
-hyperfine --style basic --warmup 20 --runs 300 -N \
-    --export-json "$work/warm.json" \
-    'env AWS_ACCESS_KEY_ID=x true' \
-    "$ssox -p dev -- true" >/dev/null
-hyperfine --style basic --warmup 5 --runs 100 -N \
-    --prepare "sh -c 'rm -f $work/.aws/cli/cache/*.json'" \
-    --export-json "$work/cold.json" \
-    "$ssox -p dev -- true" >/dev/null
-
-python3 - "$work/warm.json" "$work/cold.json" <<'PY'
-import json, sys
-warm = json.load(open(sys.argv[1]))["results"]
-cold = json.load(open(sys.argv[2]))["results"][0]
-bare, hot = warm[0]["median"] * 1000, warm[1]["median"] * 1000
-print(f"bare exec (env AWS_ACCESS_KEY_ID=x true): median {bare:.2f} ms")
-print(f"warm ssox -p dev -- true:                 median {hot:.2f} ms  ({hot / bare:.2f}x bare; target <= 2x)")
-print(f"cold ssox -p dev -- true (1 GetRoleCredentials): median {cold['median'] * 1000:.2f} ms  (target < 20 ms)")
+# A config of N profiles as `ssox configure` writes them; `dev` (the one used) comes last.
+make_home() { # DIR N
+    mkdir -p "$1/.aws"
+    python3 - "$1/.aws/config" "$2" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
+            "sso_registration_scopes = sso:account:access\n\n")
+    for i in range(n - 1):
+        f.write(f"[profile account-{i // 10:05d}.Role{i % 10}]\nsso_session = corp\n"
+                f"sso_account_id = {100000000000 + i // 10}\nsso_role_name = Role{i % 10}\n"
+                "region = eu-west-1\nssox_generated = true\n\n")
+    f.write("[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\n"
+            "sso_role_name = readOnly\nregion = us-west-2\n")
 PY
-peak=$(/usr/bin/time -v "$ssox" -p dev -- true 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}')
-echo "peak memory of a warm run: ${peak} KiB"
+}
+
+median_ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.2f" % (x["median"]*1000) for x in r))' "$1"; }
+
+for bin in "${bins[@]}"; do
+    echo "== $bin ($(file -b "$bin" | cut -d, -f1-2))"
+    for n in 4 10000 100000; do
+        home="$work/home-$n"
+        [ -d "$home" ] || make_home "$home" "$n"
+        export HOME=$home
+        "$bin" login -p dev >/dev/null 2>&1
+        "$bin" -p dev -- true   # fills the role cache
+        size=$(du -k "$home/.aws/config" | cut -f1)
+        hyperfine --style none --warmup 20 --runs 200 -N --export-json "$work/warm.json" \
+            'env AWS_ACCESS_KEY_ID=x true' "$bin -p dev -- true" >/dev/null
+        read -r bare warm < <(median_ms "$work/warm.json")
+        peak=$(/usr/bin/time -v "$bin" -p dev -- true 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}')
+        hyperfine --style none --warmup 2 --runs 10 -N --export-json "$work/profiles.json" \
+            "$bin profiles" >/dev/null
+        read -r profiles < <(median_ms "$work/profiles.json")
+        python3 - "$n" "$size" "$bare" "$warm" "$peak" "$profiles" <<'PY'
+import sys
+n, size, bare, warm, peak, profiles = sys.argv[1:]
+print(f"{int(n):>7} profiles ({int(size):>6} KiB): bare {bare} ms, warm {warm} ms = "
+      f"{float(warm)/float(bare):.2f}x bare, peak {int(peak)/1024:.1f} MiB, profiles {profiles} ms")
+PY
+    done
+    export HOME="$work/home-4"
+    hyperfine --style none --warmup 5 --runs 100 -N \
+        --prepare "sh -c 'rm -f $HOME/.aws/cli/cache/*.json'" \
+        --export-json "$work/cold.json" "$bin -p dev -- true" >/dev/null
+    echo "cold run, 4 profiles (one GetRoleCredentials on loopback): $(median_ms "$work/cold.json") ms"
+done

@@ -77,7 +77,11 @@ fn kind(chain: &Chain, creds: &Credentials) -> Kind {
 
 pub fn run(cmd: &ConsoleCmd, env: Env) -> Result<i32, Error> {
     let mut settings = settings::Console::new(cmd, env);
-    let set = crate::config::load(&settings.common.env, &settings.common.paths)?;
+    let set = crate::config::load_for(
+        &settings.common.env,
+        &settings.common.paths,
+        &settings.common.profile,
+    )?;
     settings::pick_profile(
         &mut settings.common,
         &set,

@@ -9,7 +9,7 @@ use crate::config::ConfigSet;
 use crate::config::resolve::{self, Base};
 use crate::env::Env;
 use crate::error::Error;
-use crate::provider::outlook::BaseStep;
+use crate::provider::outlook::{BaseStep, Memo};
 use crate::provider::{Outcome, Outlook, Plan, role_cache};
 use crate::settings::{Common, Fetch};
 use crate::sso::token_cache::TokenState;
@@ -80,8 +80,8 @@ fn token_health(state: &TokenState) -> Health {
     }
 }
 
-fn cached(path: &std::path::Path, now: Timestamp) -> Option<(String, Timestamp)> {
-    let e = role_cache::read(path)?.expiration?;
+fn cached(memo: &Memo, path: &std::path::Path, now: Timestamp) -> Option<(String, Timestamp)> {
+    let e = memo.role_cache(path)?.expiration?;
     (e > now).then(|| (format!("cached credentials valid {}", left(now, e)), e))
 }
 
@@ -127,7 +127,7 @@ fn health_of(outlook: &Outlook, base: &Base, login_only: bool) -> Health {
     }
 }
 
-pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
+pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, memo: &mut Memo) -> Row {
     let profile = set.profile(name);
     let region = profile
         .and_then(|p| p.get_nonempty("region"))
@@ -162,21 +162,21 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
         Ok(p) => p,
         Err(e) => return invalid(e.message, region),
     };
-    let cache = plan.final_cache().and_then(|f| cached(f, now));
+    let cache = plan.final_cache().and_then(|f| cached(memo, f, now));
     let base_sso = match &chain.base {
         Base::Sso(s) => Some(s),
         _ => None,
     };
     let (kind, target, source) = resolve::what_it_is(set, &chain);
-    let dir = crate::sso::cache_dir(env);
-    let read = base_sso.map(|sso| TokenState::read(&dir, sso, now));
-    let (token, cached_token) = read.map_or((None, None), |(state, t)| (Some(state), t));
+    let read = base_sso.map(|sso| memo.token(env, sso, now));
+    let token = read.as_ref().map(|r| &r.0);
+    let cached_token = read.as_ref().and_then(|r| r.1.as_ref());
     let mut fields = Fields {
         role_arn: chain.roles.last().map(|r| r.role_arn.clone()),
         credentials_expire_at: cache.as_ref().map(|(_, e)| timefmt::format_rfc3339(*e)),
         ..Fields::default()
     };
-    if let (Some(sso), Some(state)) = (base_sso, &token) {
+    if let (Some(sso), Some(state)) = (base_sso, token) {
         let refreshable =
             sso.session_name.is_some() && cached_token.is_some_and(|t| t.can_refresh(now));
         let (expires, refreshable) = token_fields(state, Some(refreshable));
@@ -188,12 +188,12 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp) -> Row {
         fields.token_refreshable = refreshable;
     }
     // What a run would do now, decided as the run decides it.
-    let outlook = Outlook::new(&plan, env, &Fetch::default(), now);
+    let outlook = Outlook::with(&plan, env, &Fetch::default(), now, memo);
     fields.login_needed = outlook.login_needed();
     let login_only =
         matches!(&chain.base, Base::Sso(s) if s.account_id.is_none()) && chain.roles.is_empty();
     let cache_state = cache.map(|(text, _)| text);
-    let mut state = match (cache_state, &token) {
+    let mut state = match (cache_state, token) {
         (Some(c), Some(t)) => format!("{c}; {}", t.summary(now)),
         (Some(c), None) => c,
         (None, Some(t)) => t.summary(now),
@@ -290,10 +290,11 @@ pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
         set.sso_sessions.keys().map(|n| n.clone() + "\n").collect()
     } else {
         let now = timefmt::now();
+        let mut memo = Memo::listing(&role_cache::cache_dir(&settings.env));
         let rows: Vec<Row> = set
             .profiles
             .keys()
-            .map(|n| row(&settings.env, &set, n, now))
+            .map(|n| row(&settings.env, &set, n, now, &mut memo))
             .collect();
         if cmd.json {
             let mut s = serde_json::to_string_pretty(&rows).map_err(|e| {

@@ -28,7 +28,11 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
         Mode::Exec | Mode::Server => Some(find_program(&settings)?),
         Mode::Print { .. } | Mode::Write => None,
     };
-    let set = crate::config::load(&settings.common.env, &settings.common.paths)?;
+    let set = crate::config::load_for(
+        &settings.common.env,
+        &settings.common.paths,
+        &settings.common.profile,
+    )?;
     settings::pick_profile(
         &mut settings.common,
         &set,

@@ -11,8 +11,9 @@ pub mod parse;
 pub mod profile_env;
 pub mod region;
 pub mod resolve;
+mod stream;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
@@ -208,6 +209,9 @@ pub struct ConfigSet {
     /// Config-file sections the SDKs ignore (`[staging]` without `profile `), by header, so
     /// "profile not found" can point at one that was meant to be a profile.
     pub ignored: Vec<(String, Origin)>,
+    /// Only the sections one profile needs were read ([`ConfigSet::load_for`]): whatever
+    /// else a message wants (every name, for "did you mean") needs a full load.
+    pub partial: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -228,62 +232,450 @@ pub enum LoadError {
     ByteOrderMark { path: PathBuf },
 }
 
+/// One file's text as the parser reads it, `None` when the file does not exist.
+fn read_text(path: &Path) -> Result<Option<String>, LoadError> {
+    read_checked(path, None)
+}
+
+/// What tells one version of a file from another without reading it: device, inode, size,
+/// and modification and change times to the nanosecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Identity([i64; 7]);
+
+impl Identity {
+    fn of(m: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        #[allow(
+            clippy::cast_possible_wrap,
+            reason = "device and inode numbers are compared, never computed with"
+        )]
+        Self([
+            m.dev() as i64,
+            m.ino() as i64,
+            i64::try_from(m.size()).unwrap_or(i64::MAX),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+        ])
+    }
+
+    fn stamp(self) -> String {
+        let v: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        format!("ssox-checked 1 {}\n", v.join(" "))
+    }
+}
+
+/// Reads a file, and with `identity` also says which version of it was read: `None` when it
+/// changed while it was read (its identity before and after differ).
+fn read_checked(
+    path: &Path,
+    identity: Option<&mut Option<Identity>>,
+) -> Result<Option<String>, LoadError> {
+    let before = std::fs::metadata(path).ok().map(|m| Identity::of(&m));
+    let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_CONFIG) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(LoadError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(LoadError::ByteOrderMark {
+            path: path.to_path_buf(),
+        });
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    if let Some(slot) = identity {
+        let after = std::fs::metadata(path).ok().map(|m| Identity::of(&m));
+        *slot = before.filter(|b| Some(*b) == after);
+    }
+    let text = match parse::normalise_newlines(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(t) => t,
+    };
+    Ok(Some(text))
+}
+
+/// How long after its last change a file must be before a stamp may vouch for it: on a
+/// file system whose times are coarse, a change within the same tick keeps the same times,
+/// so a file that changed this recently is checked whole each time (git's "racily clean"
+/// rule) until it has been still for this long.
+const STILL_FOR: i64 = 2;
+
+/// The stamps of files found free of syntax errors, in ssox's own directory (0700). A stamp
+/// vouches for one version of one file: a file whose identity differs (any write changes
+/// its size, times or inode) is checked whole again.
+pub struct Stamps {
+    pub dir: PathBuf,
+    /// The time of the check (a file must have been still for [`STILL_FOR`] before it).
+    pub now: crate::timefmt::Timestamp,
+}
+
+impl Stamps {
+    fn path(&self, file: &Path) -> PathBuf {
+        use std::os::unix::ffi::OsStrExt;
+        let name = sha1_smol::Sha1::from(file.as_os_str().as_bytes()).hexdigest();
+        self.dir.join(name)
+    }
+
+    fn vouches(&self, file: &Path, id: Identity) -> bool {
+        crate::fsutil::read_limited(&self.path(file), 4096)
+            .is_ok_and(|b| b == id.stamp().as_bytes())
+    }
+
+    fn record(&self, file: &Path, id: Identity) {
+        if id.0[3] + STILL_FOR >= self.now || id.0[5] + STILL_FOR >= self.now {
+            return;
+        }
+        let written = crate::fsutil::create_private_dir(&self.dir).and_then(|()| {
+            crate::fsutil::write_atomic(&self.path(file), id.stamp().as_bytes(), false)
+        });
+        if let Err(e) = written {
+            vlog!("could not keep a stamp for {}: {e}", file.display());
+        }
+    }
+}
+
+/// The names a partial load still has to find, by kind of section.
+#[derive(Default)]
+struct Wanted {
+    profiles: BTreeSet<String>,
+    sessions: BTreeSet<String>,
+    services: BTreeSet<String>,
+}
+
+impl Wanted {
+    fn is_empty(&self) -> bool {
+        self.profiles.is_empty() && self.sessions.is_empty() && self.services.is_empty()
+    }
+
+    fn wants(&self, class: &Class, name: &str) -> bool {
+        match class {
+            Class::Profile { .. } => self.profiles.contains(name),
+            Class::SsoSession => self.sessions.contains(name),
+            Class::Services => self.services.contains(name),
+        }
+    }
+
+    /// Whether a header could name one of them: a cheap look before classifying it (a
+    /// section's name ends its header, before any closing quote; a name with an escape in
+    /// its quotes is always classified).
+    fn may_name(names: &[&str], inside: &str) -> bool {
+        let end = inside
+            .trim_end_matches([' ', '\t'])
+            .trim_end_matches(['\'', '"']);
+        names.iter().any(|n| end.ends_with(n)) || memchr::memchr(b'\\', inside.as_bytes()).is_some()
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.profiles
+            .iter()
+            .chain(&self.sessions)
+            .chain(&self.services)
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// A read failure while streaming, with the file it happened in.
+struct StreamError {
+    kind: FileKind,
+    io: std::io::Error,
+}
+
+impl StreamError {
+    fn kind(&self) -> FileKind {
+        self.kind
+    }
+}
+
+/// One file of a partial load: read whole and checked line by line, or (vouched for by a
+/// stamp) indexed by streaming it, its sections read where they are.
+enum Source {
+    Text {
+        kind: FileKind,
+        text: String,
+        /// Each section's bytes and first line.
+        index: Vec<(usize, usize, usize)>,
+    },
+    Streamed {
+        kind: FileKind,
+        file: std::fs::File,
+        id: Identity,
+        index: stream::Index,
+        has_prefixed_default: bool,
+    },
+}
+
+impl Source {
+    fn kind(&self) -> FileKind {
+        match self {
+            Source::Text { kind, .. } | Source::Streamed { kind, .. } => *kind,
+        }
+    }
+
+    /// The streamed form of `path`, if a stamp vouches for the file as it is now.
+    fn streamed(kind: FileKind, path: &Path, stamps: &Stamps) -> Option<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+            .open(path)
+            .ok()?;
+        let meta = file.metadata().ok()?;
+        let id = Identity::of(&meta);
+        if !meta.is_file() || !stamps.vouches(path, id) {
+            return None;
+        }
+        let mut has_prefixed_default = false;
+        // Only a header that ends in `default` is classified while streaming.
+        let index = stream::Index::build(&mut file, stream::key("default"), |inside| {
+            has_prefixed_default |= kind == FileKind::Config
+                && matches!(
+                    classify_ref(inside, kind),
+                    Some((Class::Profile { prefixed: true }, n)) if n == "default"
+                );
+        })
+        .ok()??;
+        Some(Source::Streamed {
+            kind,
+            file,
+            id,
+            index,
+            has_prefixed_default,
+        })
+    }
+
+    /// Whether a streamed file is no longer the one its stamp vouched for.
+    fn changed(&self) -> bool {
+        match self {
+            Source::Text { .. } => false,
+            Source::Streamed { file, id, .. } => {
+                file.metadata().map_or(true, |m| Identity::of(&m) != *id)
+            }
+        }
+    }
+
+    /// The sections of this file that `wanted` names, in file order, and whether the file
+    /// has a `[profile default]`.
+    fn sections(
+        &self,
+        wanted: &Wanted,
+    ) -> Result<(Vec<parse::RawSection>, bool), Result<StreamError, parse::ParseError>> {
+        let kind = self.kind();
+        let mut out = Vec::new();
+        match self {
+            Source::Text { text, index, .. } => {
+                let names = wanted.names();
+                let mut has_prefixed_default = false;
+                for &(start, end, line) in index {
+                    let inside = text[start..]
+                        .split('\n')
+                        .next()
+                        .and_then(parse::header_inside)
+                        .unwrap_or_default();
+                    if kind == FileKind::Config
+                        && inside
+                            .trim_end_matches([' ', '\t'])
+                            .trim_end_matches(['\'', '"'])
+                            .ends_with("default")
+                    {
+                        has_prefixed_default |= matches!(
+                            classify_ref(inside, kind),
+                            Some((Class::Profile { prefixed: true }, n)) if n == "default"
+                        );
+                    }
+                    if !Wanted::may_name(&names, inside) {
+                        continue;
+                    }
+                    if let Some((class, name)) = classify_ref(inside, kind)
+                        && wanted.wants(&class, &name)
+                    {
+                        out.extend(parse::parse_from(&text[start..end], line).map_err(Err)?);
+                    }
+                }
+                Ok((out, has_prefixed_default))
+            }
+            Source::Streamed {
+                file,
+                index,
+                has_prefixed_default,
+                ..
+            } => {
+                let keys: Vec<u64> = wanted.names().into_iter().map(stream::key).collect();
+                for e in &index.find(&keys) {
+                    let text =
+                        stream::read_section(file, e).map_err(|io| Ok(StreamError { kind, io }))?;
+                    for s in parse::parse_from(&text, e.line).map_err(Err)? {
+                        // The hash found it; the name decides.
+                        if classify_ref(&s.header, kind).is_some_and(|(c, n)| wanted.wants(&c, &n))
+                        {
+                            out.push(s);
+                        }
+                    }
+                }
+                Ok((out, *has_prefixed_default))
+            }
+        }
+    }
+}
+
 impl ConfigSet {
     /// Reads and merges both files. A missing file is an empty file, as for the SDKs.
     pub fn load(paths: &FilePaths) -> Result<Self, LoadError> {
         let mut set = ConfigSet::default();
         for kind in [FileKind::Config, FileKind::Credentials] {
             let path = paths.path(kind);
-            let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_CONFIG) {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => {
-                    return Err(LoadError::Read {
-                        path: path.to_path_buf(),
-                        source,
-                    });
-                }
+            let Some(text) = read_text(path)? else {
+                continue;
             };
-            if bytes.starts_with(b"\xEF\xBB\xBF") {
-                return Err(LoadError::ByteOrderMark {
-                    path: path.to_path_buf(),
-                });
-            }
-            set.merge_text(&String::from_utf8_lossy(&bytes), kind)
-                .map_err(|e| LoadError::Parse {
-                    path: path.to_path_buf(),
-                    line: e.line,
-                    message: e.message,
-                })?;
+            set.merge_text(&text, kind).map_err(|e| LoadError::Parse {
+                path: path.to_path_buf(),
+                line: e.line,
+                message: e.message,
+            })?;
             set.found.push(kind);
         }
         Ok(set)
     }
 
+    /// What a run of `profile` needs from both files: the profile, every profile its
+    /// `source_profile` chain names, their sso-sessions and the `[services]` they use, merged
+    /// exactly as [`ConfigSet::load`] merges them (duplicate sections, later keys win). Both
+    /// files are still checked whole (a syntax error anywhere is the same error), but only
+    /// those sections are parsed, so a config of 100,000 profiles costs little more than one
+    /// of four. `None` when the profile is in neither file: the full load then explains.
+    ///
+    /// With `stamps`, a file already found free of errors, and unchanged since, is not
+    /// checked line by line again: its headers are found by a SIMD search (see [`Stamps`]).
+    pub fn load_for(
+        paths: &FilePaths,
+        profile: &str,
+        stamps: Option<&Stamps>,
+    ) -> Result<Option<Self>, LoadError> {
+        let mut sources = Vec::new();
+        for kind in [FileKind::Config, FileKind::Credentials] {
+            let path = paths.path(kind);
+            if let Some(stamps) = stamps
+                && let Some(source) = Source::streamed(kind, path, stamps)
+            {
+                sources.push(source);
+                continue;
+            }
+            let mut id = None;
+            let Some(text) = read_checked(path, Some(&mut id))? else {
+                continue;
+            };
+            let index = parse::headers(&text).map_err(|e| LoadError::Parse {
+                path: path.to_path_buf(),
+                line: e.line,
+                message: e.message,
+            })?;
+            let index: Vec<(usize, usize, usize)> =
+                index.iter().map(|h| (h.start, h.end, h.line)).collect();
+            if let (Some(s), Some(id)) = (stamps, id) {
+                s.record(path, id);
+            }
+            sources.push(Source::Text { kind, text, index });
+        }
+        let mut set = ConfigSet {
+            partial: true,
+            found: sources.iter().map(Source::kind).collect(),
+            ..ConfigSet::default()
+        };
+        let mut wanted = Wanted::default();
+        wanted.profiles.insert(profile.to_string());
+        while !wanted.is_empty() {
+            for source in &sources {
+                let (sections, has_prefixed_default) =
+                    source.sections(&wanted).map_err(|e| match e {
+                        Err(e) => LoadError::Parse {
+                            path: paths.path(source.kind()).to_path_buf(),
+                            line: e.line,
+                            message: e.message,
+                        },
+                        Ok(source) => LoadError::Read {
+                            path: paths.path(source.kind()).to_path_buf(),
+                            source: source.io,
+                        },
+                    })?;
+                set.merge_sections(sections, source.kind(), has_prefixed_default);
+            }
+            let seen = std::mem::take(&mut wanted);
+            wanted = set.references(&seen);
+        }
+        // A streamed file that changed meanwhile: read everything again, checked whole.
+        if sources.iter().any(Source::changed) {
+            return Self::load_for(paths, profile, None);
+        }
+        Ok(set.profiles.contains_key(profile).then_some(set))
+    }
+
+    /// The sections the ones just loaded name and the set does not have yet.
+    fn references(&self, loaded: &Wanted) -> Wanted {
+        let mut next = Wanted::default();
+        for name in &loaded.profiles {
+            let Some(p) = self.profiles.get(name) else {
+                continue;
+            };
+            if let Some(src) = p.get("source_profile")
+                && !self.profiles.contains_key(src)
+            {
+                next.profiles.insert(src.to_string());
+            }
+            if let Some(s) = p.get("sso_session")
+                && !self.sso_sessions.contains_key(s)
+            {
+                next.sessions.insert(s.to_string());
+            }
+            if let Some(s) = p.get("services")
+                && !self.services.contains_key(s)
+            {
+                next.services.insert(s.to_string());
+            }
+        }
+        next
+    }
+
     /// Parses one file's text and merges it in; later files override earlier keys.
     pub fn merge_text(&mut self, text: &str, kind: FileKind) -> Result<(), parse::ParseError> {
         let sections = parse::parse(text)?;
-        let mut classified = Vec::new();
-        for s in &sections {
-            match classify(&s.header, kind) {
-                Some((c, name)) => classified.push((c, name, s)),
-                None => self.ignored.push((
-                    s.header.trim_matches([' ', '\t']).to_string(),
-                    Origin {
-                        file: kind,
-                        line: s.line,
-                    },
-                )),
-            }
-        }
         // `[profile default]` anywhere in the config file beats `[default]`, whatever the order.
-        let has_prefixed_default = classified.iter().any(|(c, name, _)| {
-            matches!(c, Class::Profile { prefixed: true }) && name == "default"
-        });
-        for (class, name, raw) in classified {
+        let has_prefixed_default = kind == FileKind::Config
+            && sections.iter().any(|s| {
+                matches!(
+                    classify(&s.header, kind),
+                    Some((Class::Profile { prefixed: true }, n)) if n == "default"
+                )
+            });
+        self.merge_sections(sections, kind, has_prefixed_default);
+        Ok(())
+    }
+
+    /// Merges parsed sections of one file into the set: later keys win, a duplicate section
+    /// adds to the first.
+    fn merge_sections(
+        &mut self,
+        sections: Vec<parse::RawSection>,
+        kind: FileKind,
+        has_prefixed_default: bool,
+    ) {
+        for raw in sections {
             let origin = Origin {
                 file: kind,
                 line: raw.line,
+            };
+            let Some((class, name)) = classify(&raw.header, kind) else {
+                self.ignored
+                    .push((raw.header.trim_matches([' ', '\t']).to_string(), origin));
+                continue;
             };
             let map = match class {
                 Class::Profile { prefixed } => {
@@ -295,15 +687,19 @@ impl ConfigSet {
                 Class::SsoSession => &mut self.sso_sessions,
                 Class::Services => &mut self.services,
             };
-            let section = map
-                .entry(name.clone())
-                .or_insert_with(|| Section::new(&name, origin));
-            for p in &raw.properties {
+            let section = match map.entry(name) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let name = e.key().clone();
+                    e.insert(Section::new(&name, origin))
+                }
+            };
+            for p in raw.properties {
                 if parse::is_identifier(&p.key) {
                     section.props.insert(
-                        p.key.clone(),
+                        p.key,
                         Prop {
-                            value: p.value.clone(),
+                            value: p.value,
                             origin: Origin {
                                 file: kind,
                                 line: p.line,
@@ -313,7 +709,6 @@ impl ConfigSet {
                 }
             }
         }
-        Ok(())
     }
 
     pub fn profile(&self, name: &str) -> Option<&Section> {
@@ -356,9 +751,9 @@ pub fn similar<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec
 /// How much of a name "did you mean" looks at.
 pub const SIMILAR_UP_TO: usize = 100;
 
-/// Reads both files, with failures phrased for the user: the file, the line, the fix.
-pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
-    let set = ConfigSet::load(paths).map_err(|e| match e {
+/// A load failure phrased for the user: the file, the line, the fix.
+fn explain_load(e: LoadError, env: &Env) -> Error {
+    match e {
         LoadError::Read { path, source } => Error::new(
             Exit::Io,
             format!("cannot read {}: {source}", env.tilde(&path)),
@@ -380,7 +775,39 @@ pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
             ),
         )
         .hint("save the file as UTF-8 without BOM"),
-    })?;
+    }
+}
+
+/// Reads both files, with failures phrased for the user: the file, the line, the fix.
+pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
+    let set = ConfigSet::load(paths).map_err(|e| explain_load(e, env))?;
+    say_read(env, paths, &set);
+    Ok(set)
+}
+
+/// What a run of `profile` needs ([`ConfigSet::load_for`]), else (the profile is in neither
+/// file) everything, so that the error can list names and suggest one.
+pub fn load_for(env: &Env, paths: &FilePaths, profile: &str) -> Result<ConfigSet, Error> {
+    let stamps = Stamps {
+        dir: crate::lock::dir(env).with_file_name("checked"),
+        now: crate::timefmt::now(),
+    };
+    let Some(set) =
+        ConfigSet::load_for(paths, profile, Some(&stamps)).map_err(|e| explain_load(e, env))?
+    else {
+        return load(env, paths);
+    };
+    say_read(env, paths, &set);
+    vlog!(
+        "read the {} profile(s), {} sso-session(s) and {} services section(s) profile `{profile}` needs",
+        set.profiles.len(),
+        set.sso_sessions.len(),
+        set.services.len()
+    );
+    Ok(set)
+}
+
+fn say_read(env: &Env, paths: &FilePaths, set: &ConfigSet) {
     for kind in [FileKind::Config, FileKind::Credentials] {
         let state = if set.found.contains(&kind) {
             "read"
@@ -389,7 +816,6 @@ pub fn load(env: &Env, paths: &FilePaths) -> Result<ConfigSet, Error> {
         };
         vlog!("{} {state}", env.tilde(paths.path(kind)));
     }
-    Ok(set)
 }
 
 /// The profile a config-file section header (its inside, as [`parse::header_inside`] gives
@@ -411,13 +837,18 @@ enum Class {
 /// sections the SDKs ignore. A name in quotes (`[profile 'team prof']`, as `aws configure
 /// sso` writes a name with a space) is unquoted the way botocore does it, with shlex.
 fn classify(header: &str, kind: FileKind) -> Option<(Class, String)> {
+    classify_ref(header, kind).map(|(c, n)| (c, n.into_owned()))
+}
+
+/// [`classify`] without copying the name unless it was quoted.
+fn classify_ref(header: &str, kind: FileKind) -> Option<(Class, std::borrow::Cow<'_, str>)> {
     let header = header.trim_matches([' ', '\t']);
     if kind == FileKind::Credentials {
         return parse::is_identifier(header)
-            .then(|| (Class::Profile { prefixed: false }, header.to_string()));
+            .then_some((Class::Profile { prefixed: false }, header.into()));
     }
     if header == "default" {
-        return Some((Class::Profile { prefixed: false }, header.to_string()));
+        return Some((Class::Profile { prefixed: false }, header.into()));
     }
     let (word, rest) = header.split_once([' ', '\t'])?;
     let class = match word {
@@ -429,9 +860,9 @@ fn classify(header: &str, kind: FileKind) -> Option<(Class, String)> {
     let rest = rest.trim_matches([' ', '\t']);
     if rest.contains(['\'', '"']) {
         let mut words = crate::shell::split(rest).ok()?;
-        return (words.len() == 1 && !words[0].is_empty()).then(|| (class, words.remove(0)));
+        return (words.len() == 1 && !words[0].is_empty()).then(|| (class, words.remove(0).into()));
     }
-    parse::is_identifier(rest).then(|| (class, rest.to_string()))
+    parse::is_identifier(rest).then_some((class, rest.into()))
 }
 
 #[cfg(test)]

@@ -332,3 +332,170 @@ fn file_overrides_expand_variables_then_the_home_directory() {
     assert!(FilePaths::from_env(&env).config.ends_with("c"));
     assert!(!FilePaths::from_env(&env).config.starts_with("~"));
 }
+
+/// A section's name, and each key with its value and line.
+type Located = (String, Vec<(String, String, usize)>);
+
+/// Every section of `set` with its values and the line each came from.
+fn with_origins(sections: &BTreeMap<String, Section>) -> Vec<Located> {
+    sections
+        .iter()
+        .map(|(n, s)| {
+            let props = s
+                .props
+                .iter()
+                .map(|(k, p)| (k.clone(), p.value.clone(), p.origin.line))
+                .collect();
+            (n.clone(), props)
+        })
+        .collect()
+}
+
+/// `load_for(P)` reads of P (and what P's chain names) exactly what a full load reads.
+fn check_partial_equals_full(config: Option<&str>, credentials: Option<&str>, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = FilePaths {
+        config: dir.path().join("config"),
+        credentials: dir.path().join("credentials"),
+    };
+    if let Some(t) = config {
+        std::fs::write(&paths.config, t).unwrap();
+    }
+    if let Some(t) = credentials {
+        std::fs::write(&paths.credentials, t).unwrap();
+    }
+    let full = match ConfigSet::load(&paths) {
+        Ok(full) => full,
+        Err(e) => {
+            // The same error, at the same line, whatever the profile asked for.
+            let partial = ConfigSet::load_for(&paths, "any", None).unwrap_err();
+            assert_eq!(partial.to_string(), e.to_string(), "{what}");
+            return;
+        }
+    };
+    // Checked whole (no stamps), then checked once and stamped, then streamed.
+    let stamps = super::Stamps {
+        dir: dir.path().join("checked"),
+        now: crate::timefmt::now() + 3600,
+    };
+    let ways = [None, Some(&stamps), Some(&stamps)];
+    for (name, stamps) in full
+        .profiles
+        .keys()
+        .flat_map(|n| ways.iter().map(move |s| (n, *s)))
+    {
+        let partial = ConfigSet::load_for(&paths, name, stamps)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{what}: {name} not found"));
+        let got = with_origins(&partial.profiles);
+        let want: Vec<_> = with_origins(&full.profiles)
+            .into_iter()
+            .filter(|(n, _)| partial.profiles.contains_key(n))
+            .collect();
+        assert_eq!(got, want, "{what}: profile {name}");
+        assert!(partial.profiles.contains_key(name));
+        let sessions: Vec<_> = with_origins(&full.sso_sessions)
+            .into_iter()
+            .filter(|(n, _)| partial.sso_sessions.contains_key(n))
+            .collect();
+        assert_eq!(
+            with_origins(&partial.sso_sessions),
+            sessions,
+            "{what}: {name}"
+        );
+        // The chain resolves alike.
+        assert_eq!(
+            resolve_chain(&partial, name).map(|c| chain_json(&c)),
+            resolve_chain(&full, name).map(|c| chain_json(&c)),
+            "{what}: chain of {name}"
+        );
+    }
+    assert!(
+        ConfigSet::load_for(&paths, "no-such-profile", None)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn reading_only_what_a_profile_needs_reads_it_as_a_full_load_does() {
+    check_partial_equals_full(
+        Some(
+            "[default]\nregion = a\n[profile default]\nregion = b\n\
+             [profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\nservices = mine\n\
+             [sso-session corp]\nsso_start_url = https://x/start\nsso_region = us-east-1\n\
+             [profile dev]\nregion = later ; wins\n\
+             [profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = dev\n\
+             [profile from-creds]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = keys\n\
+             [services mine]\nsts =\n  endpoint_url = http://localhost:1\n\
+             [profile 'team prof']\nregion = q\n[profile devx]\nregion = not-dev\n\
+             [profile \"quoted default\" ]\nregion = r\n[ profile default ]\nregion = c\n",
+        ),
+        Some("[keys]\naws_access_key_id = A\naws_secret_access_key = S\n[dev]\nregion = creds\n"),
+        "hand-written",
+    );
+    let Some(data) = load("profile-parser-tests.json") else {
+        return;
+    };
+    for case in data["tests"].as_array().unwrap() {
+        check_partial_equals_full(
+            case["input"]["configFile"].as_str(),
+            case["input"]["credentialsFile"].as_str(),
+            case["name"].as_str().unwrap(),
+        );
+    }
+}
+
+#[test]
+fn a_stamp_vouches_for_one_version_of_a_file_and_any_change_voids_it() {
+    use super::Stamps;
+    let dir = tempfile::tempdir().unwrap();
+    let paths = FilePaths {
+        config: dir.path().join("config"),
+        credentials: dir.path().join("credentials"),
+    };
+    // Checked an hour from now: the files are long still by then.
+    let stamps = Stamps {
+        dir: dir.path().join("checked"),
+        now: crate::timefmt::now() + 3600,
+    };
+    let old = std::time::SystemTime::now() - std::time::Duration::from_hours(1);
+    let write = |text: &str| {
+        std::fs::write(&paths.config, text).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&paths.config)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    };
+    let good = "[profile a]\nregion = x\n[profile b]\nregion = y\n";
+    write(good);
+    let first = ConfigSet::load_for(&paths, "b", Some(&stamps))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        std::fs::read_dir(&stamps.dir).unwrap().count(),
+        1,
+        "stamped"
+    );
+    let again = ConfigSet::load_for(&paths, "b", Some(&stamps))
+        .unwrap()
+        .unwrap();
+    assert_eq!(with_origins(&again.profiles), with_origins(&first.profiles));
+    // Any change (here: a syntax error in a section b does not need) is found again.
+    write("[profile a]\nnot a property\n[profile b]\nregion = y\n");
+    let e = ConfigSet::load_for(&paths, "b", Some(&stamps)).unwrap_err();
+    assert!(e.to_string().contains(":2: Expected an '=' sign"), "{e}");
+    // A file changed within the last seconds is checked whole every time: no stamp yet.
+    let fresh = tempfile::tempdir().unwrap();
+    let recent = Stamps {
+        dir: fresh.path().join("checked"),
+        now: crate::timefmt::now(),
+    };
+    std::fs::write(&paths.config, good).unwrap();
+    ConfigSet::load_for(&paths, "b", Some(&recent))
+        .unwrap()
+        .unwrap();
+    assert!(!recent.dir.exists(), "a file this recent gets no stamp");
+}

@@ -189,6 +189,18 @@ pub fn resolve<'s>(
     process::check_loop(&common.env, &common.profile)
         .map_err(|e| Error::new(Exit::Config, e.to_string()).hint(process::LOOP_HINT))?;
     let chain = crate::config::resolve::resolve_chain(set, &common.profile).map_err(|e| {
+        // A message may want every name (did you mean): explain from a full load.
+        let full = set
+            .partial
+            .then(|| ConfigSet::load(&common.paths).ok())
+            .flatten();
+        let (e, set) = match &full {
+            Some(full) => match crate::config::resolve::resolve_chain(full, &common.profile) {
+                Err(again) => (again, full),
+                Ok(_) => (e, set),
+            },
+            None => (e, set),
+        };
         crate::config::resolve::explain(&e, set, &common.env, &common.paths, common.profile_source)
     })?;
     let selected = set

@@ -5,6 +5,9 @@
 //! through). The run executes it; `doctor` and `profiles` only render it, so what they say
 //! is what a run does. Reads cache and token files; never the network.
 
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
 use crate::config::resolve::{Base, CredentialSource, SsoProfile};
 use crate::credentials::Credentials;
 use crate::env::Env;
@@ -12,7 +15,7 @@ use crate::error::{Error, Exit};
 use crate::provider::plan::Plan;
 use crate::provider::role_cache;
 use crate::settings::{Fetch, MIN_TTL};
-use crate::sso::token_cache::{TokenAction, TokenState};
+use crate::sso::token_cache::{CachedToken, TokenAction, TokenState};
 use crate::timefmt::Timestamp;
 
 /// How long cached credentials at `level` must still last to be reused: the final level
@@ -23,6 +26,53 @@ pub fn need(level: usize, last: usize, fetch: &Fetch) -> i64 {
         fetch.min_ttl
     } else {
         MIN_TTL
+    }
+}
+
+/// The cache files the outlooks of one command read, each read once: `profiles` asks about
+/// thousands of profiles that share one SSO token, and most of them have no role cache.
+#[derive(Default)]
+pub struct Memo {
+    /// The role-cache files that exist, when the directory was listed once.
+    present: Option<HashSet<PathBuf>>,
+    tokens: HashMap<String, std::rc::Rc<(TokenState, Option<CachedToken>)>>,
+}
+
+impl Memo {
+    /// A memo for many profiles: the role-cache directory is listed once, so a profile
+    /// with no cached credentials costs no system call.
+    pub fn listing(dir: &Path) -> Self {
+        let present = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        Self {
+            present: Some(present),
+            tokens: HashMap::new(),
+        }
+    }
+
+    /// The credentials cached at `path`, if any.
+    pub fn role_cache(&self, path: &Path) -> Option<Credentials> {
+        if self.present.as_ref().is_some_and(|p| !p.contains(path)) {
+            return None;
+        }
+        role_cache::read(path)
+    }
+
+    /// The state of the SSO token `sso` uses, and the token, read once per token.
+    pub fn token(
+        &mut self,
+        env: &Env,
+        sso: &SsoProfile,
+        now: Timestamp,
+    ) -> std::rc::Rc<(TokenState, Option<CachedToken>)> {
+        if let Some(t) = self.tokens.get(sso.token_cache_input()) {
+            return t.clone();
+        }
+        let t = std::rc::Rc::new(TokenState::read(&crate::sso::cache_dir(env), sso, now));
+        self.tokens
+            .insert(sso.token_cache_input().to_string(), t.clone());
+        t
     }
 }
 
@@ -64,6 +114,17 @@ pub struct Outlook {
 
 impl Outlook {
     pub fn new(plan: &Plan<'_>, env: &Env, fetch: &Fetch, now: Timestamp) -> Self {
+        Self::with(plan, env, fetch, now, &mut Memo::default())
+    }
+
+    /// As [`Outlook::new`], reading the cache files through `memo`.
+    pub fn with(
+        plan: &Plan<'_>,
+        env: &Env,
+        fetch: &Fetch,
+        now: Timestamp,
+        memo: &mut Memo,
+    ) -> Self {
         let last = plan.hops.len();
         let caches = std::iter::once(plan.base_cache.as_deref())
             .chain(plan.hops.iter().map(|h| Some(h.cache.as_path())));
@@ -71,7 +132,7 @@ impl Outlook {
         if !fetch.refresh {
             let levels: Vec<_> = caches.enumerate().collect();
             warm = levels.into_iter().rev().find_map(|(level, path)| {
-                let c = role_cache::read(path?)?;
+                let c = memo.role_cache(path?)?;
                 let left = c.expiration.map_or(0, |e| e - now);
                 (left >= need(level, last, fetch)).then_some((level, c))
             });
@@ -90,7 +151,7 @@ impl Outlook {
                 outcome,
             };
         }
-        let (base, outcome) = base_step(&plan.chain.base, env, now);
+        let (base, outcome) = base_step(&plan.chain.base, env, now, memo);
         let outcome = match outcome {
             Outcome::Ready if assumes > 0 => Outcome::Fetch,
             other => other,
@@ -151,13 +212,18 @@ impl Outlook {
     }
 }
 
-fn base_step(base: &Base, env: &Env, now: Timestamp) -> (Option<BaseStep>, Outcome) {
+fn base_step(
+    base: &Base,
+    env: &Env,
+    now: Timestamp,
+    memo: &mut Memo,
+) -> (Option<BaseStep>, Outcome) {
     match base {
         Base::Sso(sso) => {
             if let Some(e) = without_role(sso) {
                 return (None, Outcome::Config(e));
             }
-            let state = TokenState::of(&crate::sso::cache_dir(env), sso, now);
+            let state = memo.token(env, sso, now).0.clone();
             let outcome = match state.action() {
                 TokenAction::Login => Outcome::Login {
                     command: sso.login_command(),
