@@ -32,6 +32,32 @@ pub const MAX_SMALL: u64 = 16 << 20;
 /// `max` bytes. `NotFound` passes through, for callers to whom a missing file is empty.
 pub fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
+    let (file, meta) = open_regular(path)?;
+    let too_large = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("it is larger than {} MiB", max >> 20),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    // One read of the whole file where it can (std sizes the buffer from the file's
+    // length); a regular file is finite, and one that grew past the limit meanwhile is
+    // refused after all. (Through `Read::take` the reads came in growing small pieces: a
+    // config of 100,000 profiles took 40 of them.)
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    (&file).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The regular file at `path` (symlinks followed), open for reading, and its metadata; an
+/// error that says what it is when it is not a regular file. The open never waits (on a
+/// FIFO, say) and never makes a terminal ssox's own.
+pub fn open_regular(path: &Path) -> io::Result<(fs::File, fs::Metadata)> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let file = fs::OpenOptions::new()
         .read(true)
@@ -56,25 +82,7 @@ pub fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
             format!("it is {what}, not a regular file"),
         ));
     }
-    let too_large = || {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("it is larger than {} MiB", max >> 20),
-        )
-    };
-    if meta.len() > max {
-        return Err(too_large());
-    }
-    // One read of the whole file where it can (std sizes the buffer from the file's
-    // length); a regular file is finite, and one that grew past the limit meanwhile is
-    // refused after all. (Through `Read::take` the reads came in growing small pieces: a
-    // config of 100,000 profiles took 40 of them.)
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    (&file).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    Ok((file, meta))
 }
 
 /// Where a chain of symlinks at `path` ends, whether or not that file exists yet.

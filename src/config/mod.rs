@@ -272,7 +272,10 @@ fn read_checked(
     path: &Path,
     identity: Option<&mut Option<Identity>>,
 ) -> Result<Option<String>, LoadError> {
-    let before = std::fs::metadata(path).ok().map(|m| Identity::of(&m));
+    let before = identity
+        .is_some()
+        .then(|| std::fs::metadata(path).ok().map(|m| Identity::of(&m)))
+        .flatten();
     let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_CONFIG) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -351,6 +354,21 @@ struct Wanted {
     services: BTreeSet<String>,
 }
 
+/// Whether a header (its inside) is `[profile default]` in the config file, which beats a
+/// `[default]` wherever each stands. The cheap look at its end comes first: the stream and
+/// the checked index ask this of every header.
+fn is_prefixed_default(inside: &str, kind: FileKind) -> bool {
+    kind == FileKind::Config
+        && inside
+            .trim_end_matches([' ', '\t'])
+            .trim_end_matches(['\'', '"'])
+            .ends_with("default")
+        && matches!(
+            classify_ref(inside, kind),
+            Some((Class::Profile { prefixed: true }, n)) if n == "default"
+        )
+}
+
 impl Wanted {
     fn is_empty(&self) -> bool {
         self.profiles.is_empty() && self.sessions.is_empty() && self.services.is_empty()
@@ -384,29 +402,19 @@ impl Wanted {
     }
 }
 
-/// A read failure while streaming, with the file it happened in.
-struct StreamError {
-    kind: FileKind,
-    io: std::io::Error,
-}
-
-impl StreamError {
-    fn kind(&self) -> FileKind {
-        self.kind
-    }
-}
-
 /// One file of a partial load: read whole and checked line by line, or (vouched for by a
 /// stamp) indexed by streaming it, its sections read where they are.
 enum Source {
     Text {
         kind: FileKind,
+        path: PathBuf,
         text: String,
         /// Each section's bytes and first line.
         index: Vec<(usize, usize, usize)>,
     },
     Streamed {
         kind: FileKind,
+        path: PathBuf,
         file: std::fs::File,
         id: Identity,
         index: stream::Index,
@@ -423,29 +431,20 @@ impl Source {
 
     /// The streamed form of `path`, if a stamp vouches for the file as it is now.
     fn streamed(kind: FileKind, path: &Path, stamps: &Stamps) -> Option<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
-            .open(path)
-            .ok()?;
-        let meta = file.metadata().ok()?;
+        let (mut file, meta) = crate::fsutil::open_regular(path).ok()?;
         let id = Identity::of(&meta);
-        if !meta.is_file() || !stamps.vouches(path, id) {
+        if !stamps.vouches(path, id) {
             return None;
         }
         let mut has_prefixed_default = false;
         // Only a header that ends in `default` is classified while streaming.
         let index = stream::Index::build(&mut file, stream::key("default"), |inside| {
-            has_prefixed_default |= kind == FileKind::Config
-                && matches!(
-                    classify_ref(inside, kind),
-                    Some((Class::Profile { prefixed: true }, n)) if n == "default"
-                );
+            has_prefixed_default |= is_prefixed_default(inside, kind);
         })
         .ok()??;
         Some(Source::Streamed {
             kind,
+            path: path.to_path_buf(),
             file,
             id,
             index,
@@ -465,11 +464,14 @@ impl Source {
 
     /// The sections of this file that `wanted` names, in file order, and whether the file
     /// has a `[profile default]`.
-    fn sections(
-        &self,
-        wanted: &Wanted,
-    ) -> Result<(Vec<parse::RawSection>, bool), Result<StreamError, parse::ParseError>> {
+    fn sections(&self, wanted: &Wanted) -> Result<(Vec<parse::RawSection>, bool), LoadError> {
         let kind = self.kind();
+        let (Source::Text { path, .. } | Source::Streamed { path, .. }) = self;
+        let parse_error = |e: parse::ParseError| LoadError::Parse {
+            path: path.clone(),
+            line: e.line,
+            message: e.message,
+        };
         let mut out = Vec::new();
         match self {
             Source::Text { text, index, .. } => {
@@ -481,24 +483,16 @@ impl Source {
                         .next()
                         .and_then(parse::header_inside)
                         .unwrap_or_default();
-                    if kind == FileKind::Config
-                        && inside
-                            .trim_end_matches([' ', '\t'])
-                            .trim_end_matches(['\'', '"'])
-                            .ends_with("default")
-                    {
-                        has_prefixed_default |= matches!(
-                            classify_ref(inside, kind),
-                            Some((Class::Profile { prefixed: true }, n)) if n == "default"
-                        );
-                    }
+                    has_prefixed_default |= is_prefixed_default(inside, kind);
                     if !Wanted::may_name(&names, inside) {
                         continue;
                     }
                     if let Some((class, name)) = classify_ref(inside, kind)
                         && wanted.wants(&class, &name)
                     {
-                        out.extend(parse::parse_from(&text[start..end], line).map_err(Err)?);
+                        out.extend(
+                            parse::parse_from(&text[start..end], line).map_err(parse_error)?,
+                        );
                     }
                 }
                 Ok((out, has_prefixed_default))
@@ -511,9 +505,11 @@ impl Source {
             } => {
                 let keys: Vec<u64> = wanted.names().into_iter().map(stream::key).collect();
                 for e in &index.find(&keys) {
-                    let text =
-                        stream::read_section(file, e).map_err(|io| Ok(StreamError { kind, io }))?;
-                    for s in parse::parse_from(&text, e.line).map_err(Err)? {
+                    let text = stream::read_section(file, e).map_err(|source| LoadError::Read {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    for s in parse::parse_from(&text, e.line).map_err(parse_error)? {
                         // The hash found it; the name decides.
                         if classify_ref(&s.header, kind).is_some_and(|(c, n)| wanted.wants(&c, &n))
                         {
@@ -583,7 +579,12 @@ impl ConfigSet {
             if let (Some(s), Some(id)) = (stamps, id) {
                 s.record(path, id);
             }
-            sources.push(Source::Text { kind, text, index });
+            sources.push(Source::Text {
+                kind,
+                path: path.to_path_buf(),
+                text,
+                index,
+            });
         }
         let mut set = ConfigSet {
             partial: true,
@@ -594,18 +595,7 @@ impl ConfigSet {
         wanted.profiles.insert(profile.to_string());
         while !wanted.is_empty() {
             for source in &sources {
-                let (sections, has_prefixed_default) =
-                    source.sections(&wanted).map_err(|e| match e {
-                        Err(e) => LoadError::Parse {
-                            path: paths.path(source.kind()).to_path_buf(),
-                            line: e.line,
-                            message: e.message,
-                        },
-                        Ok(source) => LoadError::Read {
-                            path: paths.path(source.kind()).to_path_buf(),
-                            source: source.io,
-                        },
-                    })?;
+                let (sections, has_prefixed_default) = source.sections(&wanted)?;
                 set.merge_sections(sections, source.kind(), has_prefixed_default);
             }
             let seen = std::mem::take(&mut wanted);
@@ -648,13 +638,9 @@ impl ConfigSet {
     pub fn merge_text(&mut self, text: &str, kind: FileKind) -> Result<(), parse::ParseError> {
         let sections = parse::parse(text)?;
         // `[profile default]` anywhere in the config file beats `[default]`, whatever the order.
-        let has_prefixed_default = kind == FileKind::Config
-            && sections.iter().any(|s| {
-                matches!(
-                    classify(&s.header, kind),
-                    Some((Class::Profile { prefixed: true }, n)) if n == "default"
-                )
-            });
+        let has_prefixed_default = sections
+            .iter()
+            .any(|s| is_prefixed_default(&s.header, kind));
         self.merge_sections(sections, kind, has_prefixed_default);
         Ok(())
     }
