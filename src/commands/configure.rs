@@ -197,15 +197,17 @@ fn confirmed(
             )
             .hint("run it again with --yes to write it, or in a terminal"));
     }
-    let answer = term::prompt(
-        &format!("ssox: {todo} in {shown}? [y/N] "),
-        cmd.login.login_timeout.0,
-    )
-    .map_err(|e| Error::new(Exit::TempFail, format!("no answer: {e}; nothing written")))?;
+    let answer = ask(cmd, &format!("ssox: {todo} in {shown}? [y/N] "))?;
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
     ))
+}
+
+/// A question on the terminal, within the login timeout; no answer writes nothing.
+fn ask(cmd: &ConfigureCmd, question: &str) -> Result<String, Error> {
+    term::prompt(question, cmd.login.login_timeout.0)
+        .map_err(|e| Error::new(Exit::TempFail, format!("no answer: {e}; nothing written")))
 }
 
 fn plural(n: usize) -> &'static str {
@@ -251,11 +253,10 @@ fn profile_region(
     }
     let default = session.region.clone();
     if interactive && !cmd.dry_run && !cmd.yes {
-        let answer = term::prompt(
+        let answer = ask(
+            cmd,
             &format!("ssox: region of the new profiles [{default}]: "),
-            cmd.login.login_timeout.0,
-        )
-        .map_err(|e| Error::new(Exit::TempFail, format!("no answer: {e}; nothing written")))?;
+        )?;
         let answer = answer.trim();
         if answer.is_empty() {
             return Ok(Some(default));
