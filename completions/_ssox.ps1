@@ -56,8 +56,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)')
-            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to IAM Identity Center, or sign in with console credentials (aws login), and cache the result where the AWS CLI reads it')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens, the role credentials cached from them, and aws login caches')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role your SSO login can use into ~/.aws/config')
@@ -72,8 +72,10 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'An [sso-session NAME] section of the config file')
             [CompletionResult]::new('--login-timeout', '--login-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the login to be approved (e.g. 10m, 90s)')
             [CompletionResult]::new('--redirect-port', '--redirect-port', [CompletionResultType]::ParameterName, 'Port for the browser''s redirect to 127.0.0.1 [default: a random free port]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The region to sign in at with --console [default: the profile''s region, else $AWS_REGION]')
             [CompletionResult]::new('--use-device-code', '--use-device-code', [CompletionResultType]::ParameterName, 'Log in with a device code instead of a browser redirect (for SSH sessions and containers)')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser; only print the URL to open')
+            [CompletionResult]::new('--console', '--console', [CompletionResultType]::ParameterName, 'Sign in with AWS console credentials, as `aws login` does, and write login_session into the profile (the default for profiles that have login_session)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each step on stderr (files read, cache keys, endpoints, timings); secrets never')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -159,8 +161,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssox' -ScriptBlock {
             break
         }
         'ssox;help' {
-            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)')
-            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to IAM Identity Center, or sign in with console credentials (aws login), and cache the result where the AWS CLI reads it')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: end SSO sessions, delete their cached tokens, the role credentials cached from them, and aws login caches')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles with their kind, account and role, region, and the state of their credentials')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what ssox would do for a profile, and why (no network unless --check)')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role your SSO login can use into ~/.aws/config')

@@ -394,7 +394,7 @@ _ssox() {
             return 0
             ;;
         ssox__subcmd__login)
-            opts="-p -v -h --profile --sso-session --use-device-code --no-browser --login-timeout --redirect-port --verbose --help"
+            opts="-p -v -h --profile --sso-session --use-device-code --no-browser --login-timeout --redirect-port --console --region --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,6 +417,10 @@ _ssox() {
                     return 0
                     ;;
                 --redirect-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -75,9 +75,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Log in to IAM Identity Center and cache the SSO token (shared with the AWS CLI)
+    /// Log in to IAM Identity Center, or sign in with console credentials (aws login), and cache the result where the AWS CLI reads it
     Login(LoginCmd),
-    /// Log out: end SSO sessions, delete their cached tokens and the role credentials cached from them
+    /// Log out: end SSO sessions, delete their cached tokens, the role credentials cached from them, and aws login caches
     Logout(LogoutCmd),
     /// List the profiles with their kind, account and role, region, and the state of their credentials
     Profiles(ProfilesCmd),
@@ -331,6 +331,14 @@ pub struct LoginCmd {
     /// Port for the browser's redirect to 127.0.0.1 [default: a random free port]
     #[arg(long, value_name = "PORT")]
     pub redirect_port: Option<u16>,
+
+    /// Sign in with AWS console credentials, as `aws login` does, and write login_session into the profile (the default for profiles that have login_session)
+    #[arg(long, conflicts_with = "sso_session")]
+    pub console: bool,
+
+    /// The region to sign in at with --console [default: the profile's region, else $AWS_REGION]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Args)]

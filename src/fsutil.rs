@@ -135,6 +135,33 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
         .create(dir)
 }
 
+/// Lowercase hex of `bytes`: digests that name cache files, random nonces.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Whether [`write_atomic`] could replace `path` now: its directory exists (or is made,
+/// 0700) and a file can be created in it. Checked before a step whose result must not be
+/// lost, such as spending a refresh token that rotates.
+pub fn check_writable(path: &Path) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
+    tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(dir)
+        .map(drop)
+}
+
 /// Atomically replaces `path` with `contents`, in a file that only its owner can read.
 /// With `keep_mode`, an existing file's mode is kept as far as that allows (0400 stays 0400;
 /// 0644 becomes 0600, since the file holds secrets); the mode written is returned.

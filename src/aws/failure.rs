@@ -214,7 +214,9 @@ impl TransportError {
         let settings = match self.service {
             Service::Sso | Service::SsoOidc => "sso_region and any AWS_ENDPOINT_URL* setting",
             Service::Sts => "the region and any AWS_ENDPOINT_URL_STS setting",
-            Service::Signin => "the region and any AWS_ENDPOINT_URL_SIGNIN setting",
+            Service::Signin | Service::Federation => {
+                "the region and any AWS_ENDPOINT_URL_SIGNIN setting"
+            }
         };
         match &self.kind {
             Transport::Timeout => err.hint(format!(

@@ -8,7 +8,10 @@ use std::time::Duration;
 use aws_sdk_sso::config::SharedHttpClient;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{Provider, TlsContext, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 
 use super::failure::{Transport, TransportError, transport_kind_of};
 use super::target::Target;
@@ -101,7 +104,6 @@ impl Clients {
         env: &Env,
         timeout: Duration,
     ) -> Result<(u16, Vec<u8>), TransportError> {
-        use aws_smithy_runtime_api::client::http::HttpConnector;
         use aws_smithy_types::body::SdkBody;
         let failed = |kind| TransportError {
             service: target.service,
@@ -131,6 +133,7 @@ impl Clients {
             "content-type",
             "application/x-www-form-urlencoded; charset=utf-8",
         );
+        tag(&mut request);
         let call = async {
             let response = connector.call(request).await.map_err(|e| {
                 failed(if e.is_timeout() {
@@ -174,10 +177,38 @@ fn client_for(tls: Option<TlsContext>, proxy: ProxyConfig) -> SharedHttpClient {
             .connector_settings(settings.clone())
             .proxy_config(proxy.clone());
         b.set_sleep_impl(components.sleep_impl());
-        let shared = SharedHttpConnector::new(connector(b, tls.as_ref()));
+        let shared = SharedHttpConnector::new(Tagged(connector(b, tls.as_ref())));
         *slot = Some(shared.clone());
         shared
     })
+}
+
+/// How ssox names itself to AWS, after the SDK's own user agent.
+pub const USER_AGENT: &str = concat!("ssox/", env!("CARGO_PKG_VERSION"));
+
+/// Adds [`USER_AGENT`] to a request's user agents, so that a service's logs (and an
+/// administrator reading CloudTrail) can tell ssox's calls apart.
+fn tag(request: &mut HttpRequest) {
+    for name in ["user-agent", "x-amz-user-agent"] {
+        let value = match request.headers().get(name) {
+            Some(ua) if ua.contains(USER_AGENT) => continue,
+            Some(ua) => format!("{ua} {USER_AGENT}"),
+            None if name == "user-agent" => USER_AGENT.to_string(),
+            None => continue,
+        };
+        request.headers_mut().insert(name, value);
+    }
+}
+
+/// A connector that tags every request with [`USER_AGENT`].
+#[derive(Debug)]
+struct Tagged(aws_smithy_http_client::Connector);
+
+impl HttpConnector for Tagged {
+    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        tag(&mut request);
+        self.0.call(request)
+    }
 }
 
 /// The connector `b` builds: rustls with ring and our trust settings for https, plain TCP

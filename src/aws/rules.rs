@@ -1,5 +1,5 @@
 //! Where a service's calls go by the AWS endpoint rules: the SDK crate's own resolver for
-//! each service (with FIPS and dual-stack), the partition's host for the sign-in endpoint.
+//! each service (with FIPS and dual-stack), the partition's host for the federation endpoint.
 
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
@@ -16,7 +16,7 @@ pub(super) fn default_url(
     let endpoint = match service {
         // No SDK serves the sign-in endpoint: its host is the partition's (no FIPS or
         // dual-stack variant exists).
-        Service::Signin => {
+        Service::Federation => {
             return crate::config::region::partition(region)
                 .map(|p| p.signin.to_string())
                 .ok_or_else(|| format!("`{region}` is in an isolated partition, which has no public sign-in endpoint"));
@@ -37,6 +37,18 @@ pub(super) fn default_url(
                 .region(region)
                 .use_fips(fips)
                 .use_dual_stack(dualstack)
+                .build()
+                .map_err(|e| e.to_string())?;
+            ready(DefaultResolver::new().resolve_endpoint(&params))
+        }
+        Service::Signin => {
+            use aws_sdk_signin::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+            // CreateOAuth2Token's own context parameter, as the client sets it.
+            let params = Params::builder()
+                .region(region)
+                .use_fips(fips)
+                .use_dual_stack(dualstack)
+                .is_control_plane(false)
                 .build()
                 .map_err(|e| e.to_string())?;
             ready(DefaultResolver::new().resolve_endpoint(&params))

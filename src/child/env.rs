@@ -55,6 +55,12 @@ pub struct Additions<'a> {
     /// The profile's settings as variables (`config::profile_env`).
     pub settings: &'a [(String, String)],
     pub profile: &'a str,
+    /// The account of the credentials, for `AWS_ACCOUNT_ID` when PROGRAM gets no keys
+    /// (`--server`; with keys it comes with them).
+    pub account_id: Option<&'a str>,
+    /// The CA bundle the run trusts (`AWS_CA_BUNDLE` or `ca_bundle`): Node.js ignores
+    /// those, so it also becomes `NODE_EXTRA_CA_CERTS` unless that is set.
+    pub ca_bundle: Option<&'a std::path::Path>,
 }
 
 /// The region variables PROGRAM gets: both, set to the run's region. `--region` replaces
@@ -84,7 +90,15 @@ pub fn build(parent: &Env, add: &Additions<'_>) -> Vec<(OsString, OsString)> {
         Injected::Container { url, token } => {
             set("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
             set("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose());
+            if let Some(a) = add.account_id {
+                set("AWS_ACCOUNT_ID", a);
+            }
         }
+    }
+    if let Some(ca) = add.ca_bundle.and_then(std::path::Path::to_str)
+        && parent.get_os("NODE_EXTRA_CA_CERTS").is_none()
+    {
+        set("NODE_EXTRA_CA_CERTS", ca);
     }
     for (k, v) in region_variables(parent, add.region) {
         set(k, &v);
@@ -148,6 +162,8 @@ mod tests {
                 region: None,
                 settings: &[],
                 profile: "dev",
+                account_id: None,
+                ca_bundle: None,
             },
         );
         assert_eq!(get(&env, "PATH"), ["/bin"]);
@@ -163,6 +179,48 @@ mod tests {
         assert_eq!(get(&env, "SSOX_PROFILE"), ["dev"]);
     }
 
+    #[test]
+    fn the_account_and_a_ca_bundle_for_node_reach_the_child_unless_node_has_its_own() {
+        let token = crate::secret::Secret::new("t");
+        let ca = std::path::Path::new("/corp/ca.pem");
+        let add = |injected| Additions {
+            injected,
+            region: None,
+            settings: &[],
+            profile: "p",
+            account_id: Some("123456789012"),
+            ca_bundle: Some(ca),
+        };
+        let mut c = creds();
+        c.account_id = Some("123456789012".into());
+        let keys = build(
+            &Env::from_pairs([("AWS_ACCOUNT_ID", "999999999999")]),
+            &add(Injected::Keys(&c)),
+        );
+        assert_eq!(get(&keys, "AWS_ACCOUNT_ID"), ["123456789012"]);
+        assert_eq!(get(&keys, "NODE_EXTRA_CA_CERTS"), ["/corp/ca.pem"]);
+        let served = build(
+            &Env::from_pairs([("NODE_EXTRA_CA_CERTS", "/mine.pem")]),
+            &add(Injected::Container {
+                url: "http://127.0.0.1:1/",
+                token: &token,
+            }),
+        );
+        assert_eq!(get(&served, "AWS_ACCOUNT_ID"), ["123456789012"]);
+        assert_eq!(get(&served, "NODE_EXTRA_CA_CERTS"), ["/mine.pem"]);
+        // An account that is not 12 digits never reaches the child.
+        let mut bad = creds();
+        bad.account_id = Some("12\nX=1".into());
+        let odd = build(
+            &Env::default(),
+            &Additions {
+                account_id: None,
+                ..add(Injected::Keys(&bad))
+            },
+        );
+        assert!(get(&odd, "AWS_ACCOUNT_ID").is_empty());
+    }
+
     fn with_region(parent: &Env, name: &str, source: Source) -> Vec<(OsString, OsString)> {
         let c = creds();
         let region = RegionChoice {
@@ -176,6 +234,8 @@ mod tests {
                 region: Some(&region),
                 settings: &[("AWS_DEFAULT_OUTPUT".into(), "json".into())],
                 profile: "p",
+                account_id: None,
+                ca_bundle: None,
             },
         )
     }

@@ -28,7 +28,7 @@ use crate::cli::ConfigureCmd;
 use crate::config::edit::{self, Block};
 use crate::config::generate::{self, Assignment, Plan, SessionSpec, Template};
 use crate::config::resolve::{self, SsoProfile};
-use crate::config::{ConfigSet, FilePaths};
+use crate::config::{ConfigSet, FilePaths, region};
 use crate::env::Env;
 use crate::error::{Error, Exit, NAME_IN_MESSAGE, clip};
 use crate::log::{notice, vlog};
@@ -418,92 +418,11 @@ fn write(
     Ok(true)
 }
 
-/// Regions named in "did you mean" (new ones are accepted by their shape, see `is_region`).
-const REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "us-west-1",
-    "us-west-2",
-];
-
-/// Whether `r` has the shape of an AWS region: AREA-[gov-|iso…-]DIRECTION-N, with the areas
-/// and compass words AWS uses, so that a typo (`eu-wst-1`) is caught and a region newer than
-/// this list is not refused.
-fn is_region(r: &str) -> bool {
-    const AREAS: [&str; 11] = [
-        "us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "cn", "eusc",
-    ];
-    const WAYS: [&str; 9] = [
-        "north",
-        "south",
-        "east",
-        "west",
-        "central",
-        "northeast",
-        "northwest",
-        "southeast",
-        "southwest",
-    ];
-    let parts: Vec<&str> = r.split('-').collect();
-    let (Some(area), Some(n)) = (parts.first(), parts.last()) else {
-        return false;
-    };
-    let middle = &parts[1..parts.len().saturating_sub(1).max(1)];
-    let way_ok = match middle {
-        [way] => WAYS.contains(way),
-        [kind, way] => {
-            // us-gov-west-1, us-isob-east-1, eusc-de-east-1
-            let kind_ok = *kind == "gov"
-                || (kind.starts_with("iso") && kind.len() <= 5)
-                || (kind.len() == 2 && kind.bytes().all(|b| b.is_ascii_lowercase()));
-            kind_ok && WAYS.contains(way)
-        }
-        _ => false,
-    };
-    AREAS.contains(area)
-        && way_ok
-        && (1..=2).contains(&n.len())
-        && n.bytes().all(|b| b.is_ascii_digit())
-}
-
 fn check_region(flag: &str, region: &str) -> Result<(), Error> {
-    if is_region(region) {
+    if region::is_region(region) {
         return Ok(());
     }
-    let near = crate::config::similar(region, REGIONS.iter().copied());
+    let near = crate::config::similar(region, region::REGIONS.iter().copied());
     let hint = match near.first() {
         Some(n) => format!("did you mean {n}?"),
         None => "give one like eu-west-1 or us-east-1".to_string(),
@@ -798,10 +717,10 @@ mod tests {
             "us-isob-east-1",
             "eusc-de-east-1",
         ] {
-            assert!(is_region(ok), "{ok}");
+            assert!(region::is_region(ok), "{ok}");
         }
         // A region newer than the list, of the right shape, is accepted.
-        assert!(is_region("eu-southwest-9"));
+        assert!(region::is_region("eu-southwest-9"));
         for bad in [
             "eu-wst-1",
             "",
@@ -811,7 +730,7 @@ mod tests {
             "xx-west-1",
             "eu--1",
         ] {
-            assert!(!is_region(bad), "{bad}");
+            assert!(!region::is_region(bad), "{bad}");
         }
         let e = check_region("--sso-region", "eu-wst-1").unwrap_err();
         assert_eq!(

@@ -285,11 +285,7 @@ async fn open(env: &Env, url: &Secret) -> Result<(), Error> {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce)
         .map_err(|e| Error::new(Exit::Internal, format!("no random numbers: {e}")))?;
-    let path: String = nonce.iter().fold("/console/".to_string(), |mut s, b| {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
-        s
-    });
+    let path = format!("/console/{}", crate::fsutil::hex(&nonce));
     let local = format!("http://127.0.0.1:{port}{path}");
     let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
     let done = Arc::new(std::sync::Mutex::new(Some(tx)));

@@ -114,6 +114,8 @@ fn health_of(outlook: &Outlook, base: &Base, login_only: bool) -> Health {
         Outcome::Ready => Health::Good,
         Outcome::Fetch => match (&outlook.base, base) {
             (Some(BaseStep::Token(t)), _) => token_health(t),
+            // A refresh with the session's refresh token: no person needed.
+            (_, Base::Login(_)) => Health::Warn,
             // What a credential_process gives is known only when it runs.
             (_, Base::Process { .. }) => Health::None,
             (
@@ -193,6 +195,11 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, memo: &mut Me
     let login_only =
         matches!(&chain.base, Base::Sso(s) if s.account_id.is_none()) && chain.roles.is_empty();
     let cache_state = cache.map(|(text, _)| text);
+    let login_state = match &outlook.base {
+        Some(crate::provider::outlook::BaseStep::Login(l)) => Some(l.summary(now)),
+        _ => None,
+    };
+    let cache_state = cache_state.or(login_state);
     let mut state = match (cache_state, token) {
         (Some(c), Some(t)) => format!("{c}; {}", t.summary(now)),
         (Some(c), None) => c,
@@ -201,7 +208,9 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, memo: &mut Me
             Base::AccessKey { .. } => "keys in the config files".into(),
             Base::Process { .. } => "fetched when used".into(),
             Base::NamedSource { source, .. } => format!("credential_source {source}"),
-            Base::Sso(_) | Base::WebIdentity { .. } => "no cached credentials".into(),
+            Base::Sso(_) | Base::WebIdentity { .. } | Base::Login(_) => {
+                "no cached credentials".into()
+            }
         },
     };
     let health = health_of(&outlook, &chain.base, login_only);

@@ -76,11 +76,15 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
     let Some((program, is_shell)) = program else {
         return Ok(0);
     };
+    let ca_bundle = crate::aws::tls::CaBundle::choose(&common.env, Some(selected));
+    let account_id = creds.account().map(str::to_string);
     let additions = |injected| Additions {
         injected,
         region: region.as_ref(),
         settings: &profile_settings,
         profile: &common.profile,
+        account_id: account_id.as_deref(),
+        ca_bundle: ca_bundle.as_ref().map(|b| b.path.as_path()),
     };
     if let Mode::Server = settings.mode {
         let endpoint = server::Endpoint::bind()?;
@@ -135,6 +139,7 @@ fn serve(
     let server_ctx = Context::new(ctx.env, ctx.set, ctx.selected, &never, &fetch);
     let login_hint = match &plan.chain.base {
         Base::Sso(sso) => sso.login_command(),
+        Base::Login(l) => l.login_command(),
         Base::AccessKey { .. }
         | Base::NamedSource { .. }
         | Base::WebIdentity { .. }

@@ -169,9 +169,126 @@ pub fn apply(
     }
 }
 
+/// Sets `key = value` in profile `profile`: the last line that sets the key in one of the
+/// profile's sections is replaced (later keys win), else the line goes right after the
+/// profile's last header, else a new section is appended. Nothing else changes.
+pub fn set(
+    text: &str,
+    profile: &str,
+    key: &str,
+    value: &str,
+    profile_of_header: impl Fn(&str) -> Option<String>,
+) -> Edit {
+    let newline = newline_of(text);
+    let old_lines: Vec<String> = text
+        .split_inclusive(if newline == "\r" { '\r' } else { '\n' })
+        .map(str::to_string)
+        .collect();
+    let mut in_profile = false;
+    let mut last_header = None;
+    let mut last_key = None;
+    for (n, line) in old_lines.iter().enumerate() {
+        let body = line.trim_end_matches(['\r', '\n']);
+        match kind(line) {
+            Kind::Header => {
+                in_profile = crate::config::parse::header_inside(body)
+                    .and_then(&profile_of_header)
+                    .is_some_and(|p| p == profile);
+                if in_profile {
+                    last_header = Some(n);
+                }
+            }
+            Kind::Property if in_profile => {
+                let name = body.split(['=', ' ', '\t']).next().unwrap_or("");
+                if name == key {
+                    last_key = Some(n);
+                }
+            }
+            _ => {}
+        }
+    }
+    let line = format!("{key} = {value}{newline}");
+    let mut ops: Vec<LineOp> = (0..old_lines.len()).map(LineOp::Keep).collect();
+    match (last_key, last_header) {
+        (Some(n), _) => {
+            ops[n] = LineOp::Drop(n);
+            let ending = if old_lines[n].ends_with(['\n', '\r']) {
+                line
+            } else {
+                format!("{key} = {value}")
+            };
+            ops.insert(n + 1, LineOp::Add(ending));
+        }
+        (None, Some(h)) => {
+            if old_lines[h].ends_with(['\n', '\r']) {
+                ops.insert(h + 1, LineOp::Add(line));
+            } else {
+                ops[h] = LineOp::Drop(h);
+                ops.insert(h + 1, LineOp::Add(format!("{}{newline}", old_lines[h])));
+                ops.insert(h + 2, LineOp::Add(line));
+            }
+        }
+        (None, None) => {
+            let header = if profile == "default" {
+                "default".to_string()
+            } else {
+                format!("profile {profile}")
+            };
+            return apply(
+                text,
+                &[],
+                &[Block {
+                    header,
+                    props: vec![(key.to_string(), value.to_string())],
+                }],
+                profile_of_header,
+            );
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 80);
+    for op in &ops {
+        match op {
+            LineOp::Keep(n) => out.push_str(&old_lines[*n]),
+            LineOp::Add(s) => out.push_str(s),
+            LineOp::Drop(_) => {}
+        }
+    }
+    Edit {
+        old_lines,
+        ops,
+        text: out,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_replaces_the_key_that_wins_or_adds_it_under_the_profile_or_appends_a_section() {
+        let of = crate::config::profile_of_header;
+        let text = "[profile a]\nregion = x\n\n[profile b] # c\nregion = y\nlogin_session = old\n[profile c]\n";
+        assert_eq!(
+            set(text, "b", "login_session", "new", of).text,
+            "[profile a]\nregion = x\n\n[profile b] # c\nregion = y\nlogin_session = new\n[profile c]\n"
+        );
+        assert_eq!(
+            set(text, "a", "login_session", "arn", of).text,
+            "[profile a]\nlogin_session = arn\nregion = x\n\n[profile b] # c\nregion = y\nlogin_session = old\n[profile c]\n"
+        );
+        assert_eq!(
+            set(
+                "[default]\r\nregion = x\r\n",
+                "new",
+                "login_session",
+                "arn",
+                of
+            )
+            .text,
+            "[default]\r\nregion = x\r\n\r\n[profile new]\r\nlogin_session = arn\r\n"
+        );
+        assert_eq!(set("", "default", "k", "v", of).text, "[default]\nk = v\n");
+    }
 
     fn profile_of(header: &str) -> Option<String> {
         header.strip_prefix("profile ").map(str::to_string)

@@ -13,18 +13,22 @@ pub enum Service {
     Sso,
     SsoOidc,
     Sts,
-    /// The AWS sign-in federation endpoint (`ssox console`).
+    /// The AWS Sign-In service (`aws login` sessions: CreateOAuth2Token).
     Signin,
+    /// The AWS sign-in federation endpoint (`ssox console`). The SDKs know one `signin`
+    /// name, so `AWS_ENDPOINT_URL_SIGNIN` and a `[services]` `signin` key move both.
+    Federation,
 }
 
 impl Service {
     /// Every service ssox calls, in [`Service::index`] order: what is built per service
     /// (the endpoint overrides of a run, say) is built from this list.
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 5] = [
         Service::Sso,
         Service::SsoOidc,
         Service::Sts,
         Service::Signin,
+        Service::Federation,
     ];
 
     /// The service's place in [`Service::ALL`]. A new variant fails to compile here until it
@@ -35,6 +39,7 @@ impl Service {
             Service::SsoOidc => 1,
             Service::Sts => 2,
             Service::Signin => 3,
+            Service::Federation => 4,
         }
     }
 
@@ -44,7 +49,8 @@ impl Service {
             Service::Sso => "the SSO portal",
             Service::SsoOidc => "the SSO OIDC service",
             Service::Sts => "STS",
-            Service::Signin => "the AWS sign-in endpoint",
+            Service::Signin => "the AWS Sign-In service",
+            Service::Federation => "the AWS sign-in endpoint",
         }
     }
 
@@ -53,7 +59,7 @@ impl Service {
             Service::Sso => "SSO",
             Service::SsoOidc => "SSO_OIDC",
             Service::Sts => "STS",
-            Service::Signin => "SIGNIN",
+            Service::Signin | Service::Federation => "SIGNIN",
         }
     }
 
@@ -63,7 +69,7 @@ impl Service {
             Service::Sso => "sso",
             Service::SsoOidc => "sso_oidc",
             Service::Sts => "sts",
-            Service::Signin => "signin",
+            Service::Signin | Service::Federation => "signin",
         }
     }
 }

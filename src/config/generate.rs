@@ -26,13 +26,18 @@ pub const MARKER: &str = "ssox_generated";
 /// portal is not trusted to keep to that.
 const ACCOUNT_NAME_MAX: usize = 64;
 
+/// An AWS account id: 12 digits.
+pub fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Why the portal's answer cannot be written into a profile, if it cannot: an account id is
 /// 12 digits, and a role name is what IAM allows (`[\w+=,.@-]`, 1 to 64 characters). Real
 /// AWS never answers otherwise; an endpoint override, an intercepting proxy or a bug could,
 /// and anything else would reach the config file (a line break there writes new keys).
 pub fn invalid(a: &Assignment) -> Option<String> {
     use crate::error::{NAME_IN_MESSAGE, clip, escaped};
-    if a.account_id.len() != 12 || !a.account_id.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_account_id(&a.account_id) {
         return Some(format!(
             "account id `{}` (not 12 digits)",
             clip(&escaped(&a.account_id), NAME_IN_MESSAGE)

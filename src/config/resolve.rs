@@ -1,6 +1,6 @@
 //! Resolves a profile into the chain of providers that yields its credentials, by the AWS
 //! SDKs' rules (the cross-SDK `assume-role-tests.json` vectors): a base (static keys, SSO,
-//! web identity, `credential_process`, or a named source) and then zero or more roles to
+//! an `aws login` session, web identity, `credential_process`, or a named source) and then zero or more roles to
 //! assume, innermost first. Pure: it reads the merged [`ConfigSet`] and nothing else.
 
 use super::{ConfigSet, FilePaths, Origin, ProfileSource, Section};
@@ -30,6 +30,8 @@ pub enum Base {
         session_name: Option<String>,
     },
     Sso(SsoProfile),
+    /// `login_session = ARN`: a console sign-in by `aws login` (or `ssox login`).
+    Login(LoginProfile),
     Process {
         profile: String,
         command: String,
@@ -131,6 +133,37 @@ impl SsoProfile {
             Some(s) if self.account_id.is_none() => format!("ssox login --sso-session {s}"),
             _ => format!("ssox login -p {}", self.profile),
         }
+    }
+}
+
+/// A `login_session` profile: an `aws login` session, cached under the session's ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginProfile {
+    pub profile: String,
+    /// The `login_session` value: the ARN of the signed-in IAM user or role.
+    pub session: String,
+    /// The profile's own `region`, where the session's cache does not name one.
+    pub region: Option<String>,
+}
+
+impl LoginProfile {
+    /// The command that signs this profile in again.
+    pub fn login_command(&self) -> String {
+        format!("ssox login -p {}", self.profile)
+    }
+
+    /// The same, for those who use the AWS CLI.
+    pub fn aws_login_command(&self) -> String {
+        format!("aws login --profile {}", self.profile)
+    }
+
+    /// How messages name the session.
+    pub fn describe(&self) -> String {
+        format!(
+            "the aws login session of profile `{}` ({})",
+            self.profile,
+            clip(&crate::error::escaped(&self.session), NAME_IN_MESSAGE)
+        )
     }
 }
 
@@ -376,6 +409,14 @@ fn base_provider(set: &ConfigSet, profile: &Section) -> Result<Base, ResolveErro
     if let Some(sso) = sso_profile(set, profile)? {
         return Ok(Base::Sso(sso));
     }
+    // After SSO and before credential_process, as botocore's chain has it.
+    if let Some(session) = profile.get_nonempty("login_session") {
+        return Ok(Base::Login(LoginProfile {
+            profile: profile.name.clone(),
+            session: session.to_string(),
+            region: profile.get_nonempty("region").map(str::to_string),
+        }));
+    }
     if let Some(command) = profile.get("credential_process") {
         return Ok(Base::Process {
             profile: profile.name.clone(),
@@ -594,6 +635,7 @@ pub fn what_it_is(set: &ConfigSet, chain: &Chain) -> (&'static str, String, Opti
                 },
                 None,
             ),
+            Base::Login(l) => ("login", l.session.clone(), None),
             Base::Process { command, .. } => ("process", command.clone(), None),
             Base::WebIdentity { role_arn, .. } => ("web-identity", role_arn.clone(), None),
             Base::NamedSource { source, .. } => ("source", source.to_string(), None),

@@ -209,6 +209,7 @@ fn chain_json(chain: &super::resolve::Chain) -> Value {
             json!({ "Sso": m })
         }
         Base::Process { command, .. } => json!({ "CredentialProcess": command }),
+        Base::Login(l) => json!({ "LoginSession": l.session }),
     };
     links.push(base);
     for role in &chain.roles {

@@ -1,5 +1,5 @@
 //! Walks a chain's [`Plan`] to credentials. Each kind of base has its own leg (SSO in
-//! `sso`, web identity and the role hops in `sts`, `credential_process` in `process`); every
+//! `sso`, `aws login` sessions in `login`, web identity and the role hops in `sts`, `credential_process` in `process`); every
 //! leg that caches does so in the AWS CLI's role cache (`role_cache`). Errors are phrased for
 //! the person who has to fix them: the profile, the file, the command to run.
 //!
@@ -7,6 +7,7 @@
 //! the network settings and the async runtime in [`Context`] are made on first use.
 
 pub mod context;
+pub mod login;
 pub mod outlook;
 pub mod plan;
 pub mod process;
@@ -41,15 +42,15 @@ pub fn credentials(ctx: &Context<'_>, plan: &Plan<'_>) -> Result<Credentials, Er
         return Err(e);
     }
     let last = plan.hops.len();
-    let (start, mut creds) = match outlook.warm {
-        Some((level, c)) => {
-            vlog!("cached credentials of level {level} last long enough");
-            (level, c)
-        }
-        None => (
-            0,
-            base_credentials(ctx, plan, outlook::need(0, last, fetch))?,
-        ),
+    let (start, mut creds) = if let Some((level, c)) = outlook.warm {
+        vlog!("cached credentials of level {level} last long enough");
+        (level, c)
+    } else {
+        let need = match &plan.chain.base {
+            Base::Login(_) => outlook::login_need(0, last, fetch),
+            _ => outlook::need(0, last, fetch),
+        };
+        (0, base_credentials(ctx, plan, need)?)
     };
     for (i, hop) in plan.hops.iter().enumerate().skip(start) {
         creds = sts::assume(ctx, hop, &creds, outlook::need(i + 1, last, fetch))?;
@@ -80,6 +81,7 @@ fn base_credentials(
     let cache = plan.base_cache.as_deref();
     match &plan.chain.base {
         Base::Sso(s) => sso::credentials(ctx, s, cache, min_ttl),
+        Base::Login(l) => login::credentials(ctx, l, min_ttl),
         Base::AccessKey {
             access_key_id,
             secret_access_key,

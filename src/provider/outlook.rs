@@ -8,13 +8,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::config::resolve::{Base, CredentialSource, SsoProfile};
+use crate::config::resolve::{Base, CredentialSource, LoginProfile, SsoProfile};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{Error, Exit};
 use crate::provider::plan::Plan;
 use crate::provider::role_cache;
 use crate::settings::{Fetch, MIN_TTL};
+use crate::signin::cache::{self as login_cache, LoginState};
 use crate::sso::token_cache::{CachedToken, TokenAction, TokenState};
 use crate::timefmt::Timestamp;
 
@@ -26,6 +27,19 @@ pub fn need(level: usize, last: usize, fetch: &Fetch) -> i64 {
         fetch.min_ttl
     } else {
         MIN_TTL
+    }
+}
+
+/// How long an `aws login` session's cached credentials must still last to be reused at
+/// `level`: what [`need`] asks, except that such credentials last 15 minutes at most, so a
+/// need that long (every level's, since `--min-ttl` is never below 15 minutes) is the SDKs'
+/// 5 minutes instead. Asking more would refresh on every run and still not be met.
+pub fn login_need(level: usize, last: usize, fetch: &Fetch) -> i64 {
+    let n = need(level, last, fetch);
+    if n >= login_cache::LONGEST {
+        login_cache::REUSE_WINDOW
+    } else {
+        n
     }
 }
 
@@ -81,6 +95,8 @@ impl Memo {
 pub enum BaseStep {
     /// The SSO token: use, refresh or log in (its state says why).
     Token(TokenState),
+    /// An `aws login` session's cache: use, refresh or sign in again (its state says why).
+    Login(LoginState),
     /// Keys in the config files, or the environment's (`credential_source = Environment`).
     Keys,
     Process,
@@ -151,6 +167,42 @@ impl Outlook {
                 outcome,
             };
         }
+        if let Base::Login(login) = &plan.chain.base {
+            let need = login_need(0, last, fetch);
+            let read = login_cache::read(&login_cache::path(env, &login.session));
+            let mut state = LoginState::classify(&read, need, now);
+            if fetch.refresh && matches!(state, LoginState::Valid { .. }) {
+                state = LoginState::Refresh {
+                    expires_at: read
+                        .as_ref()
+                        .ok()
+                        .and_then(Option::as_ref)
+                        .and_then(login_cache::LoginFile::expires_at),
+                };
+            }
+            if let (LoginState::Valid { .. }, Ok(Some(file))) = (&state, &read)
+                && let Some(c) = file.credentials()
+            {
+                let outcome = if last == 0 {
+                    Outcome::Ready
+                } else {
+                    Outcome::Fetch
+                };
+                return Self {
+                    warm: Some((0, c)),
+                    base: Some(BaseStep::Login(state)),
+                    assumes: last,
+                    outcome,
+                };
+            }
+            let outcome = login_outcome(login, &state);
+            return Self {
+                warm: None,
+                base: Some(BaseStep::Login(state)),
+                assumes: last,
+                outcome,
+            };
+        }
         let (base, outcome) = base_step(&plan.chain.base, env, now, memo);
         let outcome = match outcome {
             Outcome::Ready if assumes > 0 => Outcome::Fetch,
@@ -182,6 +234,9 @@ impl Outlook {
                 TokenAction::Refresh => "refreshes the token with its refresh token (no browser), then calls GetRoleCredentials".into(),
                 TokenAction::Login => String::new(),
             }),
+            (None, Some(BaseStep::Login(_))) => steps.push(
+                "refreshes the aws login session with its refresh token (no browser)".into(),
+            ),
             (None, Some(BaseStep::Keys)) => steps.push("uses the keys".into()),
             (None, Some(BaseStep::Process)) => steps.push("runs the credential_process".into()),
             (None, Some(BaseStep::WebIdentity)) => {
@@ -232,6 +287,13 @@ fn base_step(
             };
             (Some(BaseStep::Token(state)), outcome)
         }
+        Base::Login(login) => {
+            // Outlook::with decides login profiles itself; this is for completeness.
+            let read = login_cache::read(&login_cache::path(env, &login.session));
+            let state = LoginState::classify(&read, login_cache::REUSE_WINDOW, now);
+            let outcome = login_outcome(login, &state);
+            (Some(BaseStep::Login(state)), outcome)
+        }
         Base::AccessKey { .. } => (Some(BaseStep::Keys), Outcome::Ready),
         Base::Process { .. } => (Some(BaseStep::Process), Outcome::Fetch),
         Base::WebIdentity { .. } => (Some(BaseStep::WebIdentity), Outcome::Fetch),
@@ -239,6 +301,17 @@ fn base_step(
             Ok(()) => (Some(BaseStep::Keys), Outcome::Ready),
             Err(e) => (None, Outcome::Config(e)),
         },
+    }
+}
+
+/// What a login session's state leaves the run to do.
+fn login_outcome(login: &LoginProfile, state: &LoginState) -> Outcome {
+    match state {
+        LoginState::Missing | LoginState::Unusable { .. } => Outcome::Login {
+            command: login.login_command(),
+        },
+        LoginState::Valid { .. } => Outcome::Ready,
+        LoginState::Refresh { .. } => Outcome::Fetch,
     }
 }
 

@@ -48,7 +48,11 @@ impl<'c> Plan<'c> {
                 role_arn,
                 session_name.as_deref(),
             )?)),
-            Base::AccessKey { .. } | Base::NamedSource { .. } | Base::Process { .. } => None,
+            // A login session's cache is its own file (`signin::cache`), read by the outlook.
+            Base::AccessKey { .. }
+            | Base::NamedSource { .. }
+            | Base::Process { .. }
+            | Base::Login(_) => None,
         };
         let hops = chain
             .roles
@@ -94,6 +98,7 @@ impl<'c> Plan<'c> {
                 s.role_name.as_deref().unwrap_or("?")
             ),
             Base::AccessKey { profile, .. } => format!("static keys (profile {profile})"),
+            Base::Login(l) => format!("aws login session {} (profile {})", l.session, l.profile),
             Base::NamedSource { profile, source } => {
                 format!("credential_source {source} (profile {profile})")
             }

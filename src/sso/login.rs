@@ -107,7 +107,7 @@ pub async fn login(
         interrupt: &mut interrupt,
         deadline,
         opts,
-        sso,
+        again: sso.login_command(),
     };
     let token = match choice.flow {
         Flow::Pkce => pkce(env, sso, oidc, &reg, waits, &who).await?,
@@ -201,22 +201,24 @@ async fn registration(
     Ok(reg)
 }
 
-enum WaitEnd {
+pub enum WaitEnd {
     Interrupted,
     TimedOut,
 }
 
-/// What every wait of one login shares: Ctrl-C, the deadline, and how to phrase giving up.
-struct Waits<'a> {
-    interrupt: &'a mut Signal,
-    deadline: Instant,
-    opts: &'a LoginOptions,
-    sso: &'a SsoProfile,
+/// What every wait of one login shares: Ctrl-C, the deadline, and how to phrase giving up
+/// (`again`: the command that tries once more). The sign-in of `aws login` sessions
+/// (`signin::flow`) waits the same way.
+pub struct Waits<'a> {
+    pub interrupt: &'a mut Signal,
+    pub deadline: Instant,
+    pub opts: &'a LoginOptions,
+    pub again: String,
 }
 
 impl Waits<'_> {
     /// Awaits `fut` while the spinner turns; gives up at `deadline` or on Ctrl-C.
-    async fn wait<T>(
+    pub async fn wait<T>(
         &mut self,
         fut: impl Future<Output = T>,
         spinner: &mut Spinner,
@@ -236,7 +238,7 @@ impl Waits<'_> {
         }
     }
 
-    fn error(&self, end: &WaitEnd) -> Error {
+    pub fn error(&self, end: &WaitEnd) -> Error {
         match end {
             WaitEnd::Interrupted => Error::new(Exit::Interrupted, "login cancelled"),
             WaitEnd::TimedOut => Error::new(
@@ -250,14 +252,14 @@ impl Waits<'_> {
             )
             .hint(format!(
                 "run `{}` again (--login-timeout waits longer)",
-                self.sso.login_command()
+                self.again
             )),
         }
     }
 }
 
 /// Random bytes from the OS.
-fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b)
         .map_err(|e| Error::new(Exit::Internal, format!("no randomness from the OS: {e}")))?;
@@ -265,7 +267,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
 }
 
 /// A PKCE verifier: 64 characters from the RFC 7636 unreserved set.
-fn pkce_verifier() -> Result<Secret, Error> {
+pub fn pkce_verifier() -> Result<Secret, Error> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
     let mut out = String::with_capacity(64);
     while out.len() < 64 {
@@ -320,13 +322,7 @@ async fn pkce(
         .port();
     let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
     let verifier = pkce_verifier()?;
-    let state: String = random_bytes::<16>()?
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            use std::fmt::Write;
-            let _ = write!(s, "{b:02x}");
-            s
-        });
+    let state = crate::fsutil::hex(&random_bytes::<16>()?);
     let scopes = if sso.registration_scopes.is_empty() {
         "sso:account:access".to_string()
     } else {
@@ -380,7 +376,7 @@ async fn pkce(
 
 const DONE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>ssox</title></head>\
 <body style=\"font-family:sans-serif;margin:3em\"><h1>Logged in</h1>\
-<p>ssox has your AWS SSO login. You can close this tab and return to the terminal.</p></body></html>";
+<p>ssox has your AWS login. You can close this tab and return to the terminal.</p></body></html>";
 
 const FAILED_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>ssox</title></head>\
 <body style=\"font-family:sans-serif;margin:3em\"><h1>Login failed</h1>\
@@ -404,7 +400,7 @@ fn printable(s: &str) -> String {
 
 /// Serves the loopback redirect, concurrently, until a callback with our `state` brings a
 /// code (or the browser's refusal). Callbacks with another state are refused and noted once.
-async fn accept_callback(listener: TcpListener, state: String) -> Result<Secret, Error> {
+pub async fn accept_callback(listener: TcpListener, state: String) -> Result<Secret, Error> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Secret, Error>>(1);
     let told = Arc::new(AtomicBool::new(false));
     let server = tokio::spawn(loopback::serve(listener, move |head: Head| {

@@ -101,7 +101,9 @@ fn every_format_parses_back_to_the_same_credentials() {
         assert_eq!(vars["AWS_SESSION_TOKEN"], token, "{fmt}");
         assert_eq!(vars["AWS_CREDENTIAL_EXPIRATION"], exp, "{fmt}");
         assert_eq!(vars["AWS_REGION"], "us-west-2", "{fmt}");
-        assert_eq!(vars.len(), 6, "{fmt}");
+        // The SDKs route account-based endpoints by it.
+        assert_eq!(vars["AWS_ACCOUNT_ID"], "111111111111", "{fmt}");
+        assert_eq!(vars.len(), 7, "{fmt}");
     }
     assert_eq!(t.fake.count(Op::GetRoleCredentials), 1);
 }

@@ -62,7 +62,7 @@ impl<'n> Federation<'n> {
     pub fn new(net: &'n Net, region: &str) -> Result<Self, Error> {
         Ok(Self {
             net,
-            target: net.target(Service::Signin, region)?,
+            target: net.target(Service::Federation, region)?,
         })
     }
 
