@@ -135,7 +135,7 @@ pub struct ConsoleCmd {
 pub struct ConfigureCmd {
     /// Your AWS access portal URL (e.g. https://d-0123456789.awsapps.com/start), for a new
     /// sso-session
-    #[arg(long, value_name = "URL", requires = "sso_region")]
+    #[arg(long, value_name = "URL")]
     pub start_url: Option<String>,
 
     /// The region of your IAM Identity Center, for a new sso-session (e.g. eu-west-1)

@@ -31,13 +31,49 @@ where
         SdkError::TimeoutError(_) => transport(Transport::Timeout),
         SdkError::DispatchFailure(d) if d.is_timeout() => transport(Transport::Timeout),
         SdkError::DispatchFailure(_) => transport(transport_kind(err, target)),
-        SdkError::ServiceError(se) => Failure::Service {
-            status: se.raw().status().as_u16(),
-            code: se.err().code().unwrap_or("").to_string(),
-            message: se.err().message().unwrap_or("").to_string(),
-        },
+        SdkError::ServiceError(se) => {
+            let (code, message) =
+                se.raw()
+                    .body()
+                    .bytes()
+                    .and_then(kms_reason)
+                    .unwrap_or_else(|| {
+                        (
+                            se.err().code().unwrap_or("").to_string(),
+                            se.err().message().unwrap_or("").to_string(),
+                        )
+                    });
+            Failure::Service {
+                status: se.raw().status().as_u16(),
+                code,
+                message,
+            }
+        }
         _ => transport(Transport::Other(crate::error::source_chain(err))),
     }
+}
+
+/// IAM Identity Center's `reason` for a failure caused by its customer-managed KMS key
+/// (`KMS_AccessDeniedException` and its kin), as the error's code and a plain message: the
+/// user can do nothing but ask for access to the key, and a generic "access denied" or
+/// "log in again" would send them the wrong way.
+pub(super) fn kms_reason(body: &[u8]) -> Option<(String, String)> {
+    let doc: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let reason = doc.get("reason")?.as_str()?;
+    let what = match reason {
+        "KMS_AccessDeniedException" => "your identity may not use it",
+        "KMS_DisabledException" => "the key is disabled",
+        "KMS_InvalidKeyUsageException" => "the key cannot be used this way",
+        "KMS_InvalidStateException" => "the key is not in a usable state",
+        "KMS_NotFoundException" => "the key does not exist",
+        _ => return None,
+    };
+    Some((
+        reason.to_string(),
+        format!(
+            "IAM Identity Center encrypts with a customer-managed KMS key and {what}; an administrator must fix the key or its policy (kms:Decrypt for you)"
+        ),
+    ))
 }
 
 /// Every error in a chain, looking inside `io::Error`s (whose `source` skips their payload).
@@ -233,5 +269,21 @@ impl TransportError {
                 err.hint(format!("check the network and {settings}"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_customer_managed_kms_key_failure_becomes_one_plain_line() {
+        let (code, msg) =
+            kms_reason(br#"{"error":"access_denied","reason":"KMS_AccessDeniedException"}"#)
+                .unwrap();
+        assert_eq!(code, "KMS_AccessDeniedException");
+        assert!(msg.contains("customer-managed KMS key and your identity may not use it"));
+        assert!(kms_reason(br#"{"reason":"OTHER"}"#).is_none());
+        assert!(kms_reason(b"not json").is_none());
     }
 }

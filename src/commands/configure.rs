@@ -549,9 +549,16 @@ fn choose_session(
     if let Some(r) = &cmd.sso_region {
         check_region("--sso-region", r)?;
     }
+    // Newer portals name their region (`https://ssoins-….portal.eu-west-1.app.aws`); as the
+    // AWS CLI, take it from there when --sso-region is not given.
+    let from_url = start.and_then(region::of_start_url);
+    if let (None, Some(r)) = (&cmd.sso_region, &from_url) {
+        vlog!("the start URL names its region: {r}");
+    }
+    let sso_region = cmd.sso_region.clone().or(from_url);
     let existing = |name: &str| existing_session(cmd, set, env, paths, name);
     let names: Vec<&str> = set.sso_sessions.keys().map(String::as_str).collect();
-    match (cmd.sso_session.as_deref(), start, cmd.sso_region.as_deref()) {
+    match (cmd.sso_session.as_deref(), start, sso_region.as_deref()) {
         (Some(name), _, _) if set.sso_sessions.contains_key(name) => existing(name),
         (Some(name), Some(url), Some(region)) => Ok(new_session(name.to_string(), url, region)),
         (Some(name), _, _) => {
@@ -600,11 +607,11 @@ fn choose_session(
             )
             .hint(format!("add --sso-session with one of: {}", many.join(", ")))),
         },
-        // clap makes --start-url and --sso-region come together.
         (None, Some(_), None) => Err(Error::new(
             Exit::Usage,
-            "--start-url and --sso-region go together",
-        )),
+            "--start-url needs --sso-region: this start URL does not name its region",
+        )
+        .hint("give --sso-region REGION, the region of your IAM Identity Center (your administrator knows it)")),
     }
 }
 

@@ -194,24 +194,14 @@ fn write_profile(
             ));
         }
     };
-    let mut text = crate::config::edit::set(
-        &text,
-        profile,
-        "login_session",
-        session,
-        crate::config::profile_of_header,
-    )
-    .text;
+    // Region first: each key goes right under the header, so login_session comes out on
+    // top, as the AWS CLI writes a new profile.
+    let of = crate::config::profile_of_header;
+    let mut text = text;
     if let Some(r) = region {
-        text = crate::config::edit::set(
-            &text,
-            profile,
-            "region",
-            r,
-            crate::config::profile_of_header,
-        )
-        .text;
+        text = crate::config::edit::set(&text, profile, "region", r, of).text;
     }
+    let text = crate::config::edit::set(&text, profile, "login_session", session, of).text;
     crate::fsutil::write_atomic_keeping_mode(&target, text.as_bytes()).map_err(|e| {
         Error::new(
             Exit::Io,

@@ -179,9 +179,34 @@ pub fn is_region(r: &str) -> bool {
         && n.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The region a start URL names, as newer IAM Identity Center portals do:
+/// `https://ssoins-….portal.REGION.app.aws[/…]`.
+pub fn of_start_url(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let inner = host.strip_suffix(".app.aws")?;
+    let (_, region) = inner.rsplit_once(".portal.")?;
+    is_region(region).then(|| region.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_urls_of_newer_portals_name_their_region() {
+        assert_eq!(
+            of_start_url("https://ssoins-7223a3d4e1f8c2b0.portal.eu-west-1.app.aws").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            of_start_url("https://ssoins-1.portal.us-gov-west-1.app.aws/start/").as_deref(),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(of_start_url("https://d-0123456789.awsapps.com/start"), None);
+        assert_eq!(of_start_url("https://x.portal.nowhere-1.app.aws"), None);
+        assert_eq!(of_start_url("http://x.portal.eu-west-1.app.aws"), None);
+    }
 
     #[test]
     fn partitions_follow_the_region_name() {

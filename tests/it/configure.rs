@@ -685,3 +685,31 @@ fn prune_messages_read_as_sentences() {
         done.stderr
     );
 }
+
+#[test]
+fn a_start_url_that_names_its_region_needs_no_sso_region_and_others_say_so() {
+    let t = TestEnv::new();
+    t.login_corp();
+    let url = "https://ssoins-7223a3d4e1f8c2b0.portal.us-east-1.app.aws";
+    t.run([
+        "configure",
+        "--start-url",
+        url,
+        "--sso-session",
+        "corp",
+        "--yes",
+    ])
+    .success();
+    let config = fs::read_to_string(t.path(".aws/config")).unwrap();
+    assert!(
+        config.contains(&format!(
+            "[sso-session corp]\nsso_start_url = {url}\nsso_region = us-east-1\n"
+        )),
+        "{config}"
+    );
+    let other = TestEnv::new();
+    other
+        .run(["configure", "--start-url", URL])
+        .code(2)
+        .final_error(&["--start-url needs --sso-region", "does not name its region"]);
+}

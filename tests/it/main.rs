@@ -18,6 +18,7 @@ mod console;
 mod errors;
 mod exec_mode;
 mod interop;
+mod login;
 mod network;
 mod outputs;
 mod parity;

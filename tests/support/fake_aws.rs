@@ -41,6 +41,10 @@ pub enum Op {
     GetSigninToken,
     /// The sign-in federation endpoint: `Action=login` (a browser arriving with the URL).
     ConsoleLogin,
+    /// The AWS Sign-In service's `/v1/authorize` (a browser signing in for `aws login`).
+    SigninAuthorize,
+    /// The AWS Sign-In service's CreateOAuth2Token (`POST /v1/token`).
+    SigninToken,
     Unknown,
 }
 
@@ -147,6 +151,26 @@ struct State {
     serial: u64,
     /// Sign-in tokens issued, and the session JSON each was issued for.
     signin_tokens: HashMap<String, Value>,
+    /// `aws login`: the identity that signs in, codes issued at /v1/authorize, live refresh
+    /// tokens (each bound to the DPoP key it was issued to), every jti seen, and how long
+    /// the credentials last.
+    login_identity: String,
+    login_codes: HashMap<String, AuthCode>,
+    login_refresh: HashMap<String, LoginGrant>,
+    login_jtis: HashSet<String>,
+    login_ttl: i64,
+    /// Access keys issued by CreateOAuth2Token, in order.
+    login_keys: Vec<String>,
+    /// Another program wins the next refresh race: it writes this file, with the refresh
+    /// token it got, and the refresh asked for fails as that token was already used.
+    login_race: Option<(std::path::PathBuf, Value)>,
+}
+
+/// A live sign-in refresh token: the key it is bound to, and its client.
+#[derive(Debug, Clone)]
+struct LoginGrant {
+    jwk: (String, String),
+    client_id: String,
 }
 
 /// Rung whenever any fake records a request, so a test can wait for one that a program
@@ -170,6 +194,8 @@ impl FakeAws {
             rotate_refresh: true,
             directory: default_directory(),
             page_size: 2,
+            login_identity: "arn:aws:iam::123456789012:user/dev".into(),
+            login_ttl: 900,
             ..State::default()
         }));
         let st = state.clone();
@@ -334,6 +360,40 @@ impl FakeAws {
     /// The session JSON a sign-in token was issued for.
     pub fn signin_session(&self, token: &str) -> Option<Value> {
         self.state.lock().unwrap().signin_tokens.get(token).cloned()
+    }
+
+    /// A live refresh token for `client_id`, bound to the DPoP key (x, y).
+    pub fn seed_login(&self, x: &str, y: &str, client_id: &str) -> String {
+        let mut st = self.st();
+        st.serial += 1;
+        let token = format!("login-refresh-{}", st.serial);
+        st.login_refresh.insert(
+            token.clone(),
+            LoginGrant {
+                jwk: (x.into(), y.into()),
+                client_id: client_id.into(),
+            },
+        );
+        token
+    }
+
+    pub fn login_refresh_valid(&self, token: &str) -> bool {
+        self.st().login_refresh.contains_key(token)
+    }
+
+    /// The access keys CreateOAuth2Token issued, in order.
+    pub fn login_keys(&self) -> Vec<String> {
+        self.st().login_keys.clone()
+    }
+
+    pub fn set_login_ttl(&self, secs: i64) {
+        self.st().login_ttl = secs;
+    }
+
+    /// The next refresh loses a race: `file` is written to `path` first, as another program
+    /// that refreshed with the same token would, and the refresh asked for is refused.
+    pub fn lose_next_login_race(&self, path: std::path::PathBuf, file: Value) {
+        self.st().login_race = Some((path, file));
     }
 
     pub fn set_role_ttl(&self, secs: i64) {
@@ -601,6 +661,8 @@ fn operation(method: &str, path: &str, query: &HashMap<String, String>) -> Op {
         ("POST", "/token") => Op::CreateToken,
         ("GET", "/authorize") => Op::Authorize,
         ("GET", "/device") => Op::ApproveDevice,
+        ("GET", "/v1/authorize") => Op::SigninAuthorize,
+        ("POST", "/v1/token") => Op::SigninToken,
         _ => Op::Unknown,
     }
 }
@@ -782,8 +844,183 @@ fn handle(st: &mut State, req: &Request, base: &str) -> Response {
             Response::redirect(&format!("{redirect_uri}?code={code}&state={state}"))
         }
         Op::CreateToken => create_token(st, &req.body),
+        Op::SigninAuthorize => signin_authorize(st, req, base),
+        Op::SigninToken => signin_token(st, req, base),
         Op::Unknown => Response::error(404, "UnknownOperationException", "no such operation"),
     }
+}
+
+/// `/v1/authorize`: the person signs in at once. Same device: back to the loopback
+/// redirect with the code; cross-device: the page shows base64 of `state=…&code=…`.
+fn signin_authorize(st: &mut State, req: &Request, base: &str) -> Response {
+    let q = |k: &str| req.query.get(k).cloned().unwrap_or_default();
+    if q("response_type") != "code"
+        || q("code_challenge_method") != "SHA-256"
+        || q("scope") != "openid"
+        || q("code_challenge").is_empty()
+    {
+        return Response::error(400, "ValidationException", "bad authorize request");
+    }
+    st.serial += 1;
+    let code = format!("login-code-{}", st.serial);
+    let redirect_uri = q("redirect_uri");
+    st.login_codes.insert(
+        code.clone(),
+        AuthCode {
+            client_id: q("client_id"),
+            challenge: q("code_challenge"),
+            redirect_uri: redirect_uri.clone(),
+        },
+    );
+    let state = q("state");
+    if redirect_uri == format!("{base}/v1/sessions/confirmation") {
+        let shown =
+            base64::engine::general_purpose::STANDARD.encode(format!("state={state}&code={code}"));
+        return Response {
+            status: 200,
+            headers: vec![],
+            body: shown,
+        };
+    }
+    Response::redirect(&format!("{redirect_uri}?code={code}&state={state}"))
+}
+
+fn login_error(error: &str, message: &str) -> Response {
+    let mut r = Response::json(400, json!({ "error": error, "message": message }));
+    r.headers
+        .push(("x-amzn-ErrorType".into(), "AccessDeniedException".into()));
+    r
+}
+
+/// Checks a DPoP proof as the service must: an ES256 JWT of type dpop+jwt, signed by the
+/// P-256 key in its own header, for this method and URL, issued within a minute, with a
+/// jti never seen before. Returns the key's (x, y).
+fn check_dpop(st: &mut State, req: &Request, base: &str) -> Result<(String, String), String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let proof = req.headers.get("dpop").ok_or("no DPoP header")?;
+    let parts: Vec<&str> = proof.split('.').collect();
+    let [h, p, sig] = parts[..] else {
+        return Err("not a JWT".into());
+    };
+    let decode = |x: &str| -> Result<Value, String> {
+        serde_json::from_slice(&B64.decode(x).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())
+    };
+    let (header, payload) = (decode(h)?, decode(p)?);
+    if header["typ"] != "dpop+jwt" || header["alg"] != "ES256" {
+        return Err(format!("bad header {header}"));
+    }
+    let jwk = &header["jwk"];
+    if jwk["kty"] != "EC" || jwk["crv"] != "P-256" {
+        return Err("not a P-256 key".into());
+    }
+    let (x, y) = (s(jwk, "x").to_string(), s(jwk, "y").to_string());
+    let mut point = vec![4u8];
+    point.extend(B64.decode(&x).map_err(|e| e.to_string())?);
+    point.extend(B64.decode(&y).map_err(|e| e.to_string())?);
+    let signature = B64.decode(sig).map_err(|e| e.to_string())?;
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &point)
+        .verify(format!("{h}.{p}").as_bytes(), &signature)
+        .map_err(|_| "bad signature".to_string())?;
+    if payload["htm"] != "POST" {
+        return Err("htm is not POST".into());
+    }
+    if s(&payload, "htu") != format!("{base}/v1/token") {
+        return Err(format!("htu {} is not this endpoint", payload["htu"]));
+    }
+    let iat = payload["iat"].as_i64().ok_or("no iat")?;
+    if (iat - now()).abs() > 60 {
+        return Err("iat too far from now".into());
+    }
+    let jti = s(&payload, "jti").to_string();
+    if jti.is_empty() || !st.login_jtis.insert(jti) {
+        return Err("jti missing or reused".into());
+    }
+    Ok((x, y))
+}
+
+fn fake_jwt(claims: &Value) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    format!(
+        "{}.{}.fake-signature",
+        B64.encode(r#"{"alg":"ES256","typ":"JWT"}"#),
+        B64.encode(claims.to_string())
+    )
+}
+
+/// CreateOAuth2Token: `authorization_code` (PKCE-bound, single use) and `refresh_token`
+/// (bound to its DPoP key, rotated on every use).
+fn signin_token(st: &mut State, req: &Request, base: &str) -> Response {
+    let jwk = match check_dpop(st, req, base) {
+        Ok(k) => k,
+        Err(why) => return Response::error(400, "ValidationException", &format!("DPoP: {why}")),
+    };
+    let body = &req.body;
+    let client_id = s(body, "clientId").to_string();
+    match s(body, "grantType") {
+        "authorization_code" => {
+            let Some(code) = st.login_codes.remove(s(body, "code")) else {
+                return login_error("AUTHCODE_EXPIRED", "unknown or used code");
+            };
+            let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(s(body, "codeVerifier").as_bytes()));
+            if challenge != code.challenge
+                || code.client_id != client_id
+                || code.redirect_uri != s(body, "redirectUri")
+            {
+                return Response::error(400, "ValidationException", "PKCE or client mismatch");
+            }
+        }
+        "refresh_token" => {
+            let token = s(body, "refreshToken").to_string();
+            if let Some((path, file)) = st.login_race.take() {
+                // Another program spent this refresh token a moment ago.
+                std::fs::write(&path, file.to_string()).unwrap();
+                st.login_refresh.remove(&token);
+                return login_error("TOKEN_EXPIRED", "refresh token already used");
+            }
+            match st.login_refresh.get(&token) {
+                None => return login_error("TOKEN_EXPIRED", "unknown or used refresh token"),
+                Some(g) if g.jwk != jwk => {
+                    return Response::error(
+                        400,
+                        "ValidationException",
+                        "DPoP key is not the token's",
+                    );
+                }
+                Some(g) if g.client_id != client_id => {
+                    return Response::error(400, "ValidationException", "client mismatch");
+                }
+                Some(_) => {
+                    st.login_refresh.remove(&token);
+                }
+            }
+        }
+        other => {
+            return Response::error(400, "ValidationException", &format!("grant {other}"));
+        }
+    }
+    st.serial += 1;
+    let n = st.serial;
+    let refresh = format!("login-refresh-{n}");
+    st.login_refresh
+        .insert(refresh.clone(), LoginGrant { jwk, client_id });
+    let key = format!("ASIALOGIN{n:08}");
+    st.login_keys.push(key.clone());
+    Response::json(
+        200,
+        json!({
+            "accessToken": {
+                "accessKeyId": key,
+                "secretAccessKey": format!("login-secret-{n}"),
+                "sessionToken": format!("login-session-token-{n}"),
+            },
+            "tokenType": "aws_sigv4",
+            "expiresIn": st.login_ttl,
+            "refreshToken": refresh,
+            "idToken": fake_jwt(&json!({ "sub": st.login_identity, "iat": now() })),
+        }),
+    )
 }
 
 fn client_error(st: &State, body: &Value) -> Option<Response> {

@@ -42,10 +42,37 @@ if callback and os.environ.get("FAKE_BROWSER_FORGE_FIRST"):
         except Exception as e:  # 400 is expected
             with open(log or os.devnull, "a") as f:
                 f.write(f"forged: {e}\n")
-try:
-    body = urllib.request.urlopen(url, timeout=30).read().decode()
-except urllib.error.HTTPError as e:
-    body = e.read().decode()
+def get(url):
+    try:
+        return urllib.request.urlopen(url, timeout=30).read().decode()
+    except urllib.error.HTTPError as e:
+        return e.read().decode()
+
+
+if os.environ.get("FAKE_BROWSER_RETRY"):
+    # Started before the program listens for the redirect (the AWS CLI's order): the
+    # authorize page is fetched without following it, and the redirect retried until the
+    # listener answers.
+    import time
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(NoRedirect).open(url, timeout=30)
+        location = None
+    except urllib.error.HTTPError as e:
+        location = e.headers.get("Location")
+    body = ""
+    for _ in range(150):
+        try:
+            body = get(location)
+            break
+        except urllib.error.URLError:
+            time.sleep(0.1)
+else:
+    body = get(url)
 if log:
     with open(log, "a") as f:
         f.write("page: " + body.replace("\n", " ") + "\n")

@@ -13,6 +13,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use sha2::Digest as _;
+
 pub use fake_aws::{FakeAws, Op, now};
 pub use moto::moto_url;
 
@@ -188,6 +190,47 @@ impl TestEnv {
         p
     }
 
+    /// The aws login session of the tests' login profiles.
+    pub const LOGIN_SESSION: &'static str = "arn:aws:iam::123456789012:user/dev";
+
+    pub fn login_cache_path(&self, session: &str) -> PathBuf {
+        let digest = sha2::Sha256::digest(session.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.path(&format!(".aws/login/cache/{hex}.json"))
+    }
+
+    /// An aws login cache for [`Self::LOGIN_SESSION`] as the AWS CLI writes it, its
+    /// credentials expiring at `expires_at`, with a refresh token the fake honours for its
+    /// key. Returns the refresh token.
+    pub fn cache_login(&self, expires_at: i64) -> String {
+        let key: serde_json::Value =
+            serde_json::from_str(&self.python("login_key.py", &[])).unwrap();
+        let client = "arn:aws:signin:::devtools/same-device";
+        let refresh = self.fake.seed_login(
+            key["x"].as_str().unwrap(),
+            key["y"].as_str().unwrap(),
+            client,
+        );
+        let file = serde_json::json!({
+            "accessToken": {
+                "accessKeyId": "ASIACACHED", "secretAccessKey": "cached-secret",
+                "sessionToken": "cached-token", "accountId": "123456789012",
+                "expiresAt": rfc3339(expires_at),
+            },
+            "tokenType": "aws_sigv4", "clientId": client, "refreshToken": refresh,
+            "idToken": "header.payload.signature", "dpopKey": key["pem"],
+        });
+        let p = self.login_cache_path(Self::LOGIN_SESSION);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, file.to_string()).unwrap();
+        refresh
+    }
+
+    pub fn login_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(self.login_cache_path(Self::LOGIN_SESSION)).unwrap())
+            .unwrap()
+    }
+
     /// A valid token for sso-session `corp`, issued by the fake.
     pub fn login_corp(&self) -> String {
         let token = self.fake.issue_access_token(8 * 3600);
@@ -306,6 +349,7 @@ impl TestEnv {
             )
             .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SIGNIN", self.fake.url())
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .output()
             .unwrap();
@@ -328,6 +372,7 @@ impl TestEnv {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SIGNIN", self.fake.url())
             .env("AWS_PAGER", "")
             .stdin(Stdio::null());
         for (k, v) in &self.vars {
@@ -356,6 +401,7 @@ impl TestEnv {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("AWS_ENDPOINT_URL_SIGNIN", self.fake.url())
             .env("SSOX_HTTP_TIMEOUT", "5")
             .env("BROWSER", "false")
             // The helpers are Python; keep their bytecode out of the source tree, and let

@@ -7,6 +7,8 @@ ctrlc    - counts the SIGINTs a Ctrl-C on the terminal brings
 slowloris - one connection trickles a byte every 0.2 s and never finishes its request;
            meanwhile a real fetch must succeed, and the server must close the trickling
            connection at its deadline although bytes keep coming; prints both outcomes
+keys N   - fetch until N distinct access keys were served (for up to 60 s: the server
+           renews on its own schedule); prints how many and the account
 steps    - fetch; then for each line "until STATUS" read from stdin, fetch until the answer
            has that status (for up to 30 s: the server renews on its own schedule); prints
            each status it settles on
@@ -45,6 +47,20 @@ if mode == "rotate":
     first = creds.get_frozen_credentials().access_key
     second = creds.get_frozen_credentials().access_key
     print("keys:", first, second)
+elif mode == "keys":
+    import time
+
+    want, seen, account = int(sys.argv[2]), set(), None
+    deadline = time.monotonic() + 60
+    while len(seen) < want and time.monotonic() < deadline:
+        status, body = fetch()
+        if status == 200:
+            doc = json.loads(body)
+            seen.add(doc["AccessKeyId"])
+            account = doc.get("AccountId")
+        time.sleep(0.2)
+    print("distinct keys:", len(seen))
+    print("account:", account)
 elif mode == "probe":
     print("url:", URL)
     print("missing:", fetch(token=None)[0])
