@@ -26,6 +26,15 @@ impl Target {
         }
     }
 
+    /// `scheme://host[:port]` of the URL: where a browser is sent for a service's
+    /// authorize page (an override's path is dropped, as the AWS CLI does).
+    pub fn origin(&self) -> String {
+        let url = &self.url;
+        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        format!("{scheme}://{host}")
+    }
+
     /// Whether a connection to it speaks TLS (to the service, or to an https proxy).
     pub(super) fn tls(&self) -> bool {
         self.url.starts_with("https:")

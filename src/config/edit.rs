@@ -26,6 +26,25 @@ pub struct Edit {
     pub text: String,
 }
 
+impl Edit {
+    /// The new text: the kept old lines and the added ones, in the order of `ops`.
+    fn render(old_lines: Vec<String>, ops: Vec<LineOp>) -> Self {
+        let mut text = String::new();
+        for op in &ops {
+            match op {
+                LineOp::Keep(n) => text.push_str(&old_lines[*n]),
+                LineOp::Add(s) => text.push_str(s),
+                LineOp::Drop(_) => {}
+            }
+        }
+        Edit {
+            old_lines,
+            ops,
+            text,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Blank,
@@ -154,19 +173,7 @@ pub fn apply(
             }
         }
     }
-    let mut out = String::with_capacity(text.len() + append.len() * 160);
-    for op in &ops {
-        match op {
-            LineOp::Keep(n) => out.push_str(&old_lines[*n]),
-            LineOp::Add(s) => out.push_str(s),
-            LineOp::Drop(_) => {}
-        }
-    }
-    Edit {
-        old_lines,
-        ops,
-        text: out,
-    }
+    Edit::render(old_lines, ops)
 }
 
 /// Sets `key = value` in profile `profile`: the last line that sets the key in one of the
@@ -245,19 +252,7 @@ pub fn set(
             );
         }
     }
-    let mut out = String::with_capacity(text.len() + 80);
-    for op in &ops {
-        match op {
-            LineOp::Keep(n) => out.push_str(&old_lines[*n]),
-            LineOp::Add(s) => out.push_str(s),
-            LineOp::Drop(_) => {}
-        }
-    }
-    Edit {
-        old_lines,
-        ops,
-        text: out,
-    }
+    Edit::render(old_lines, ops)
 }
 
 #[cfg(test)]

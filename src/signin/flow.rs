@@ -69,7 +69,7 @@ pub async fn sign_in(
         service.target().describe()
     );
     let authorize = Authorize {
-        base: service.base(),
+        base: service.target().origin(),
         state: &state,
         challenge: pkce_challenge(&verifier),
     };

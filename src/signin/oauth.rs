@@ -118,14 +118,6 @@ impl<'n> SignIn<'n> {
         &self.target
     }
 
-    /// `scheme://host[:port]` of the service, where the browser is sent for `/v1/authorize`.
-    pub fn base(&self) -> String {
-        let url = &self.target.url;
-        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
-        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-        format!("{scheme}://{host}")
-    }
-
     pub async fn create_token(
         &self,
         key: &Arc<DpopKey>,

@@ -129,10 +129,7 @@ impl<'n> Oidc<'n> {
     /// `scheme://host[:port]` of the service, where the browser is sent for `/authorize`
     /// (an override's path is dropped, as the AWS CLI does).
     pub fn authorize_base(&self) -> String {
-        let url = &self.target.url;
-        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
-        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-        format!("{scheme}://{host}")
+        self.target.origin()
     }
 
     pub fn target(&self) -> &Target {
