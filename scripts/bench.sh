@@ -8,9 +8,10 @@
 # scripts/build-static where it exists) and for configs of 4, 10,000 and 100,000 profiles (as
 # `ssox configure` writes them; the profile used is the last one), it prints the median of a
 # warm run (cached role credentials: config + one cache file + exec) against a bare exec
-# (`env AWS_ACCESS_KEY_ID=x true`), alternated in one hyperfine run, its ratio, the peak
+# (`env AWS_ACCESS_KEY_ID=x true`) measured in the same hyperfine run, its ratio, the peak
 # memory of a warm run, and the median of `ssox profiles`; then, for the small config, a cold
-# run (one GetRoleCredentials on loopback).
+# run (one GetRoleCredentials on loopback). At the end, one table of it all, each figure
+# marked `ok` or `MISSED` against its goal.
 #
 # Goals (issue 21): 4 profiles: warm <= 1.2x bare; 10,000: warm <= 2x bare, <= 16 MiB,
 # profiles <= 60 ms; 100,000: warm <= 15 ms, <= 40 MiB.
@@ -78,16 +79,38 @@ for bin in "${bins[@]}"; do
         hyperfine --style none --warmup 2 --runs 10 -N --export-json "$work/profiles.json" \
             "$bin profiles" >/dev/null
         read -r profiles < <(median_ms "$work/profiles.json")
-        python3 - "$n" "$size" "$bare" "$warm" "$peak" "$profiles" <<'PY'
-import sys
-n, size, bare, warm, peak, profiles = sys.argv[1:]
-print(f"{int(n):>7} profiles ({int(size):>6} KiB): bare {bare} ms, warm {warm} ms = "
-      f"{float(warm)/float(bare):.2f}x bare, peak {int(peak)/1024:.1f} MiB, profiles {profiles} ms")
-PY
+        linked=dynamic
+        file -b "$bin" | grep -q 'static' && linked=static
+        echo "$linked $n $size $bare $warm $peak $profiles" >>"$work/rows"
+        echo "bench: $bin, $n profiles done" >&2
     done
     export HOME="$work/home-4"
     hyperfine --style none --warmup 5 --runs 100 -N \
         --prepare "sh -c 'rm -f $HOME/.aws/cli/cache/*.json'" \
         --export-json "$work/cold.json" "$bin -p dev -- true" >/dev/null
-    echo "cold run, 4 profiles (one GetRoleCredentials on loopback): $(median_ms "$work/cold.json") ms"
+    echo "$bin $(median_ms "$work/cold.json")" >>"$work/cold"
 done
+
+# One table for every binary and size, each figure checked against its goal (issue 21).
+python3 - "$work/rows" "$work/cold" <<'PY'
+import sys
+# Per size: warm run as a multiple of a bare exec, or in ms; peak MiB; `ssox profiles` ms.
+goals = {4: (1.2, None, None, None), 10000: (2.0, None, 16, 60), 100000: (None, 15, 40, None)}
+def mark(ok):
+    return "" if ok is None else (" ok" if ok else " MISSED")
+print("| binary | profiles | config | bare exec | warm run | peak memory | `ssox profiles` |")
+print("|---|---|---|---|---|---|---|")
+for line in open(sys.argv[1]):
+    name, n, size, bare, warm, peak, profiles = line.split()
+    n, bare, warm, peak, profiles = int(n), float(bare), float(warm), int(peak) / 1024, float(profiles)
+    ratio_goal, ms_goal, mem_goal, prof_goal = goals[n]
+    label = "static (musl)" if name == "static" else "dynamic (glibc)"
+    ratio = warm / bare
+    warm_ok = (ratio <= ratio_goal) if ratio_goal else (warm <= ms_goal if ms_goal else None)
+    print(f"| {label} | {n:,} | {int(size):,} KiB | {bare:.2f} ms | {warm:.2f} ms ({ratio:.2f}x){mark(warm_ok)} "
+          f"| {peak:.1f} MiB{mark(peak <= mem_goal if mem_goal else None)} "
+          f"| {profiles:.1f} ms{mark(profiles <= prof_goal if prof_goal else None)} |")
+for line in open(sys.argv[2]):
+    name, ms = line.split()
+    print(f"cold run, 4 profiles (one GetRoleCredentials on loopback), {name}: {ms} ms")
+PY

@@ -137,13 +137,19 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Lowercase hex of `bytes`: digests that name cache files, random nonces.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// The SHA-1 of `bytes` in lower-case hex, as the caches' file names use it (a listing of
+/// 10,000 profiles makes 10,000 of them: no formatting machinery).
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    hex(&sha1_smol::Sha1::from(bytes).digest().bytes())
 }
 
 /// Whether [`write_atomic`] could replace `path` now: its directory exists (or is made,

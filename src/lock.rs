@@ -76,7 +76,7 @@ pub fn dir(env: &Env) -> PathBuf {
 
 /// The lock file for `what` (a path, or any key), of this `kind` (`token`, `role`, ...).
 pub fn path(env: &Env, kind: &str, what: &Path) -> PathBuf {
-    let hash = sha1_smol::Sha1::from(what.as_os_str().as_encoded_bytes()).hexdigest();
+    let hash = crate::fsutil::sha1_hex(what.as_os_str().as_encoded_bytes());
     dir(env).join(format!("{kind}-{hash}.lock"))
 }
 

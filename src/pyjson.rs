@@ -100,7 +100,7 @@ pub fn sha1_file_name<T: Serialize>(key: &T, compact: bool) -> Result<String, cr
             format!("cannot compute a cache file name: {e}"),
         )
     })?;
-    Ok(format!("{}.json", sha1_smol::Sha1::from(bytes).hexdigest()))
+    Ok(crate::fsutil::sha1_hex(&bytes) + ".json")
 }
 
 #[cfg(test)]

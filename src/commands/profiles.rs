@@ -89,20 +89,19 @@ fn cached(memo: &Memo, path: &std::path::Path, now: Timestamp) -> Option<(String
 fn token_fields(
     state: &TokenState,
     refreshable_file: Option<bool>,
-) -> (Option<String>, Option<bool>) {
-    let at = |t: Timestamp| Some(timefmt::format_rfc3339(t));
+) -> (Option<Timestamp>, Option<bool>) {
     match state {
         TokenState::Missing | TokenState::Corrupt => (None, None),
         TokenState::Rejected { refreshable } => (None, Some(*refreshable)),
-        TokenState::Valid { expires_at } => (at(*expires_at), refreshable_file),
+        TokenState::Valid { expires_at } => (Some(*expires_at), refreshable_file),
         TokenState::Expiring {
             expires_at,
             refreshable,
-        } => (at(*expires_at), Some(*refreshable)),
+        } => (Some(*expires_at), Some(*refreshable)),
         TokenState::Expired {
             expired_at,
             refreshable,
-        } => (expired_at.and_then(at), Some(*refreshable)),
+        } => (*expired_at, Some(*refreshable)),
     }
 }
 
@@ -129,7 +128,42 @@ fn health_of(outlook: &Outlook, base: &Base, login_only: bool) -> Health {
     }
 }
 
-pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, memo: &mut Memo) -> Row {
+/// What the rows of one listing share: the files read once, and each SSO token's summary
+/// and expiry in words, formatted once for the thousands of profiles that share a token.
+struct Lister {
+    memo: Memo,
+    token_texts: std::collections::HashMap<String, (String, Option<String>)>,
+}
+
+impl Lister {
+    /// Fills the SSO fields of a row, and says the token's state in words.
+    fn sso_fields(
+        token_texts: &mut std::collections::HashMap<String, (String, Option<String>)>,
+        sso: &resolve::SsoProfile,
+        state: &TokenState,
+        cached_token: Option<&crate::sso::token_cache::CachedToken>,
+        now: Timestamp,
+        fields: &mut Fields,
+    ) -> String {
+        let refreshable =
+            sso.session_name.is_some() && cached_token.is_some_and(|t| t.can_refresh(now));
+        let (expires, refreshable) = token_fields(state, Some(refreshable));
+        let (summary, expires) = token_texts
+            .entry(sso.token_cache_input().to_string())
+            .or_insert_with(|| (state.summary(now), expires.map(timefmt::format_rfc3339)))
+            .clone();
+        fields.account_id.clone_from(&sso.account_id);
+        fields.role_name.clone_from(&sso.role_name);
+        fields.sso_session.clone_from(&sso.session_name);
+        fields.sso_start_url = Some(sso.start_url.clone());
+        fields.token_expires_at = expires;
+        fields.token_refreshable = refreshable;
+        summary
+    }
+}
+
+fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, lister: &mut Lister) -> Row {
+    let memo = &mut lister.memo;
     let profile = set.profile(name);
     let region = profile
         .and_then(|p| p.get_nonempty("region"))
@@ -178,17 +212,17 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, memo: &mut Me
         credentials_expire_at: cache.as_ref().map(|(_, e)| timefmt::format_rfc3339(*e)),
         ..Fields::default()
     };
-    if let (Some(sso), Some(state)) = (base_sso, token) {
-        let refreshable =
-            sso.session_name.is_some() && cached_token.is_some_and(|t| t.can_refresh(now));
-        let (expires, refreshable) = token_fields(state, Some(refreshable));
-        fields.account_id.clone_from(&sso.account_id);
-        fields.role_name.clone_from(&sso.role_name);
-        fields.sso_session.clone_from(&sso.session_name);
-        fields.sso_start_url = Some(sso.start_url.clone());
-        fields.token_expires_at = expires;
-        fields.token_refreshable = refreshable;
-    }
+    let token_summary = match (base_sso, token) {
+        (Some(sso), Some(state)) => Some(Lister::sso_fields(
+            &mut lister.token_texts,
+            sso,
+            state,
+            cached_token,
+            now,
+            &mut fields,
+        )),
+        _ => None,
+    };
     // What a run would do now, decided as the run decides it.
     let outlook = Outlook::with(&plan, env, &Fetch::default(), now, memo);
     fields.login_needed = outlook.login_needed();
@@ -200,10 +234,10 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, memo: &mut Me
         _ => None,
     };
     let cache_state = cache_state.or(login_state);
-    let mut state = match (cache_state, token) {
-        (Some(c), Some(t)) => format!("{c}; {}", t.summary(now)),
+    let mut state = match (cache_state, token_summary) {
+        (Some(c), Some(t)) => format!("{c}; {t}"),
         (Some(c), None) => c,
-        (None, Some(t)) => t.summary(now),
+        (None, Some(t)) => t,
         (None, None) => match &chain.base {
             Base::AccessKey { .. } => "keys in the config files".into(),
             Base::Process { .. } => "fetched when used".into(),
@@ -231,63 +265,99 @@ pub fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, memo: &mut Me
     }
 }
 
-fn paint(text: &str, health: Health, color: bool) -> String {
+/// Appends `text` to `out`, in its health's colour when `color`.
+fn paint(out: &mut String, text: &str, health: Health, color: bool) {
     let code = match health {
         Health::Good => "32",
         Health::Warn => "33",
         Health::Bad => "31",
-        Health::None => return text.to_string(),
+        Health::None => "",
     };
-    if color {
-        format!("\x1b[{code}m{text}\x1b[0m")
+    if color && !code.is_empty() {
+        out.push_str("\x1b[");
+        out.push_str(code);
+        out.push('m');
+        out.push_str(text);
+        out.push_str("\x1b[0m");
     } else {
-        text.to_string()
+        out.push_str(text);
     }
 }
 
 /// An aligned table, one row a profile.
 pub fn table(rows: &[Row], color: bool) -> String {
-    let header = [
-        "PROFILE",
-        "KIND",
-        "ACCOUNT/ROLE",
-        "SOURCE",
-        "REGION",
-        "CREDENTIALS",
-    ];
-    let cells: Vec<[String; 5]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.name.clone(),
-                r.kind.to_string(),
-                r.target.clone(),
-                r.source.clone().unwrap_or_else(|| "-".into()),
-                r.region.clone().unwrap_or_else(|| "-".into()),
-            ]
-        })
-        .collect();
-    let mut widths: Vec<usize> = header[..5].iter().map(|h| h.len()).collect();
-    for c in &cells {
-        for (w, v) in widths.iter_mut().zip(c) {
-            *w = (*w).max(v.chars().count());
+    const HEADER: [&str; 5] = ["PROFILE", "KIND", "ACCOUNT/ROLE", "SOURCE", "REGION"];
+    fn cells(r: &Row) -> [&str; 5] {
+        [
+            &r.name,
+            r.kind,
+            &r.target,
+            r.source.as_deref().unwrap_or("-"),
+            r.region.as_deref().unwrap_or("-"),
+        ]
+    }
+    let width = |v: &str| {
+        if v.is_ascii() {
+            v.len()
+        } else {
+            v.chars().count()
+        }
+    };
+    let mut widths: Vec<usize> = HEADER.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (w, v) in widths.iter_mut().zip(cells(r)) {
+            *w = (*w).max(width(v));
         }
     }
-    let mut out = String::new();
-    let line = |out: &mut String, cols: &[String], last: &str| {
+    let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 60));
+    let line = |out: &mut String, cols: [&str; 5], last: &str, health: Health| {
         for (w, v) in widths.iter().zip(cols) {
             out.push_str(v);
-            out.push_str(&" ".repeat(w - v.chars().count() + 2));
+            out.extend(std::iter::repeat_n(' ', w - width(v) + 2));
         }
-        out.push_str(last);
+        paint(out, last, health, color);
         out.push('\n');
     };
-    let head: Vec<String> = header[..5].iter().map(|s| (*s).to_string()).collect();
-    line(&mut out, &head, header[5]);
-    for (c, r) in cells.iter().zip(rows) {
-        line(&mut out, c, &paint(&r.state, r.health, color));
+    line(&mut out, HEADER, "CREDENTIALS", Health::None);
+    for r in rows {
+        line(&mut out, cells(r), &r.state, r.health);
     }
     out
+}
+
+/// The rows of `names`, on as many threads as the machine has cores (up to 8): each row
+/// reads only the files, and thousands of them are most of what `profiles` does.
+fn rows(env: &Env, set: &ConfigSet, names: &[&String], now: Timestamp) -> Vec<Row> {
+    let cache_dir = role_cache::cache_dir(env);
+    let present = Memo::present(&cache_dir);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    let per = names.len().div_ceil(threads).max(256);
+    let chunk_rows = |chunk: &[&String]| {
+        let mut lister = Lister {
+            memo: Memo::with_present(present.clone()),
+            token_texts: std::collections::HashMap::new(),
+        };
+        chunk
+            .iter()
+            .map(|n| row(env, set, n, now, &mut lister))
+            .collect::<Vec<Row>>()
+    };
+    if names.len() <= per {
+        return chunk_rows(names);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .chunks(per)
+            .map(|chunk| scope.spawn(move || chunk_rows(chunk)))
+            .collect();
+        // A thread that panicked has already said why (and panic = "abort" in releases).
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
@@ -298,13 +368,8 @@ pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
     } else if cmd.sso_session_names {
         set.sso_sessions.keys().map(|n| n.clone() + "\n").collect()
     } else {
-        let now = timefmt::now();
-        let mut memo = Memo::listing(&role_cache::cache_dir(&settings.env));
-        let rows: Vec<Row> = set
-            .profiles
-            .keys()
-            .map(|n| row(&settings.env, &set, n, now, &mut memo))
-            .collect();
+        let names: Vec<&String> = set.profiles.keys().collect();
+        let rows = rows(&settings.env, &set, &names, timefmt::now());
         if cmd.json {
             let mut s = serde_json::to_string_pretty(&rows).map_err(|e| {
                 Error::new(
@@ -327,5 +392,8 @@ pub fn run(cmd: &ProfilesCmd, env: Env) -> Result<i32, Error> {
         }
     };
     crate::output::print(&text)?;
+    // The process ends next: freeing a config of 10,000 profiles piece by piece would cost
+    // more than the listing's rows did.
+    std::mem::forget(set);
     Ok(0)
 }

@@ -7,11 +7,11 @@
 pub mod edit;
 pub mod endpoints;
 pub mod generate;
+mod index;
 pub mod parse;
 pub mod profile_env;
 pub mod region;
 pub mod resolve;
-mod stream;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -45,7 +45,62 @@ pub struct Section {
     pub name: String,
     /// The first header that opened this section.
     pub origin: Origin,
-    pub props: BTreeMap<String, Prop>,
+    pub props: Props,
+}
+
+/// A section's properties by key, in key order: a sorted vector, which for the handful of
+/// keys a section has is a third the size of a tree and as fast (a config of 10,000
+/// profiles holds 50,000 properties, and `ssox profiles` builds them all).
+#[derive(Debug, Clone, Default)]
+pub struct Props(Vec<(String, Prop)>);
+
+impl Props {
+    fn at(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Prop> {
+        self.at(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Sets `key`, replacing an earlier value (a later key wins).
+    pub fn insert(&mut self, key: String, prop: Prop) {
+        match self.at(&key) {
+            Ok(i) => self.0[i].1 = prop,
+            Err(i) => self.0.insert(i, (key, prop)),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Prop)> {
+        self.0.iter().map(|(k, p)| (k, p))
+    }
+}
+
+impl Extend<(String, Prop)> for Props {
+    fn extend<T: IntoIterator<Item = (String, Prop)>>(&mut self, iter: T) {
+        for (k, p) in iter {
+            self.insert(k, p);
+        }
+    }
+}
+
+impl IntoIterator for Props {
+    type Item = (String, Prop);
+    type IntoIter = std::vec::IntoIter<(String, Prop)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Props {
+    type Item = (&'a String, &'a Prop);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Prop)>,
+        fn(&'a (String, Prop)) -> (&'a String, &'a Prop),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, p)| (k, p))
+    }
 }
 
 impl Section {
@@ -53,7 +108,7 @@ impl Section {
         Self {
             name: name.to_string(),
             origin,
-            props: BTreeMap::new(),
+            props: Props::default(),
         }
     }
 
@@ -259,15 +314,11 @@ impl Identity {
             m.ctime_nsec(),
         ])
     }
-
-    fn stamp(self) -> String {
-        let v: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        format!("ssox-checked 1 {}\n", v.join(" "))
-    }
 }
 
 /// Reads a file, and with `identity` also says which version of it was read: `None` when it
-/// changed while it was read (its identity before and after differ).
+/// changed while it was read (its identity before and after differ), or when the text is
+/// not the file's bytes (a carriage return or invalid UTF-8 was replaced).
 fn read_checked(
     path: &Path,
     identity: Option<&mut Option<Identity>>,
@@ -291,18 +342,22 @@ fn read_checked(
             path: path.to_path_buf(),
         });
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    let (text, mut verbatim) = match String::from_utf8(bytes) {
+        Ok(t) => (t, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+    };
+    let text = match parse::normalise_newlines(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(t) => {
+            verbatim = false;
+            t
+        }
     };
     if let Some(slot) = identity {
         let after = std::fs::metadata(path).ok().map(|m| Identity::of(&m));
-        *slot = before.filter(|b| Some(*b) == after);
+        // Only a text whose offsets are the file's may be indexed.
+        *slot = before.filter(|b| verbatim && Some(*b) == after);
     }
-    let text = match parse::normalise_newlines(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(t) => t,
-    };
     Ok(Some(text))
 }
 
@@ -312,9 +367,11 @@ fn read_checked(
 /// rule) until it has been still for this long.
 const STILL_FOR: i64 = 2;
 
-/// The stamps of files found free of syntax errors, in ssox's own directory (0700). A stamp
-/// vouches for one version of one file: a file whose identity differs (any write changes
-/// its size, times or inode) is checked whole again.
+/// The stamps of files found free of syntax errors, in ssox's own directory (0700): each is
+/// the file's section index (see [`index`]). A stamp vouches for one version of one file: a
+/// file whose identity differs (any write changes its size, times or inode), or whose bytes
+/// disagree with the index, is checked whole again and indexed anew. Writers replace a
+/// stamp atomically, and any two write the same index for the same version.
 pub struct Stamps {
     pub dir: PathBuf,
     /// The time of the check (a file must have been still for [`STILL_FOR`] before it).
@@ -324,24 +381,52 @@ pub struct Stamps {
 impl Stamps {
     fn path(&self, file: &Path) -> PathBuf {
         use std::os::unix::ffi::OsStrExt;
-        let name = sha1_smol::Sha1::from(file.as_os_str().as_bytes()).hexdigest();
+        let name = crate::fsutil::sha1_hex(file.as_os_str().as_bytes());
         self.dir.join(name)
     }
 
-    fn vouches(&self, file: &Path, id: Identity) -> bool {
-        crate::fsutil::read_limited(&self.path(file), 4096)
-            .is_ok_and(|b| b == id.stamp().as_bytes())
+    /// The index of `file` if one vouches for it as it is now (`identity`). Only ssox's own
+    /// regular file in its own directory is read: never a link, never another user's file.
+    fn index(&self, file: &Path, identity: Identity) -> Option<index::Index> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+            .open(self.path(file))
+            .ok()?;
+        let meta = f.metadata().ok()?;
+        if !meta.is_file() || meta.uid() != nix::unistd::geteuid().as_raw() {
+            return None;
+        }
+        index::Index::open(f, identity.0)
     }
 
-    fn record(&self, file: &Path, id: Identity) {
+    /// Keeps the index of a file just checked whole, if it has been still long enough and
+    /// its text is its bytes (no carriage return, valid UTF-8: the offsets are the file's).
+    fn record(&self, file: &Path, id: Identity, kind: FileKind, headers: &[parse::HeaderAt<'_>]) {
         if id.0[3] + STILL_FOR >= self.now || id.0[5] + STILL_FOR >= self.now {
             return;
         }
-        let written = crate::fsutil::create_private_dir(&self.dir).and_then(|()| {
-            crate::fsutil::write_atomic(&self.path(file), id.stamp().as_bytes(), false)
-        });
+        let mut has_prefixed_default = false;
+        let mut entries = Vec::with_capacity(headers.len());
+        for h in headers {
+            has_prefixed_default |= is_prefixed_default(h.inside, kind);
+            let (Ok(len), Ok(line)) = (u32::try_from(h.end - h.start), u32::try_from(h.line))
+            else {
+                return;
+            };
+            entries.push(index::Entry {
+                key: index::key(h.inside),
+                start: h.start as u64,
+                len,
+                line,
+            });
+        }
+        let bytes = index::encode(id.0, has_prefixed_default, &entries);
+        let written = crate::fsutil::create_private_dir(&self.dir)
+            .and_then(|()| crate::fsutil::write_atomic(&self.path(file), &bytes, false));
         if let Err(e) = written {
-            vlog!("could not keep a stamp for {}: {e}", file.display());
+            vlog!("could not keep an index of {}: {e}", file.display());
         }
     }
 }
@@ -355,8 +440,8 @@ struct Wanted {
 }
 
 /// Whether a header (its inside) is `[profile default]` in the config file, which beats a
-/// `[default]` wherever each stands. The cheap look at its end comes first: the stream and
-/// the checked index ask this of every header.
+/// `[default]` wherever each stands. The cheap look at its end comes first: the index
+/// asks this of every header.
 fn is_prefixed_default(inside: &str, kind: FileKind) -> bool {
     kind == FileKind::Config
         && inside
@@ -402,8 +487,8 @@ impl Wanted {
     }
 }
 
-/// One file of a partial load: read whole and checked line by line, or (vouched for by a
-/// stamp) indexed by streaming it, its sections read where they are.
+/// One file of a partial load: read whole and checked line by line, or (vouched for by its
+/// index) only its needed sections read where they are.
 enum Source {
     Text {
         kind: FileKind,
@@ -412,53 +497,46 @@ enum Source {
         /// Each section's bytes and first line.
         index: Vec<(usize, usize, usize)>,
     },
-    Streamed {
+    Indexed {
         kind: FileKind,
         path: PathBuf,
         file: std::fs::File,
         id: Identity,
-        index: stream::Index,
-        has_prefixed_default: bool,
+        index: index::Index,
+        /// Set when a section is not where the index says: the file is not the one indexed.
+        moved: std::cell::Cell<bool>,
     },
 }
 
 impl Source {
     fn kind(&self) -> FileKind {
         match self {
-            Source::Text { kind, .. } | Source::Streamed { kind, .. } => *kind,
+            Source::Text { kind, .. } | Source::Indexed { kind, .. } => *kind,
         }
     }
 
-    /// The streamed form of `path`, if a stamp vouches for the file as it is now.
-    fn streamed(kind: FileKind, path: &Path, stamps: &Stamps) -> Option<Self> {
-        let (mut file, meta) = crate::fsutil::open_regular(path).ok()?;
+    /// The indexed form of `path`, if an index vouches for the file as it is now.
+    fn indexed(kind: FileKind, path: &Path, stamps: &Stamps) -> Option<Self> {
+        let (file, meta) = crate::fsutil::open_regular(path).ok()?;
         let id = Identity::of(&meta);
-        if !stamps.vouches(path, id) {
-            return None;
-        }
-        let mut has_prefixed_default = false;
-        // Only a header that ends in `default` is classified while streaming.
-        let index = stream::Index::build(&mut file, stream::key("default"), |inside| {
-            has_prefixed_default |= is_prefixed_default(inside, kind);
-        })
-        .ok()??;
-        Some(Source::Streamed {
+        let index = stamps.index(path, id)?;
+        Some(Source::Indexed {
             kind,
             path: path.to_path_buf(),
             file,
             id,
             index,
-            has_prefixed_default,
+            moved: std::cell::Cell::new(false),
         })
     }
 
-    /// Whether a streamed file is no longer the one its stamp vouched for.
+    /// Whether an indexed file is no longer the one its index vouched for.
     fn changed(&self) -> bool {
         match self {
             Source::Text { .. } => false,
-            Source::Streamed { file, id, .. } => {
-                file.metadata().map_or(true, |m| Identity::of(&m) != *id)
-            }
+            Source::Indexed {
+                file, id, moved, ..
+            } => moved.get() || file.metadata().map_or(true, |m| Identity::of(&m) != *id),
         }
     }
 
@@ -466,7 +544,7 @@ impl Source {
     /// has a `[profile default]`.
     fn sections(&self, wanted: &Wanted) -> Result<(Vec<parse::RawSection>, bool), LoadError> {
         let kind = self.kind();
-        let (Source::Text { path, .. } | Source::Streamed { path, .. }) = self;
+        let (Source::Text { path, .. } | Source::Indexed { path, .. }) = self;
         let parse_error = |e: parse::ParseError| LoadError::Parse {
             path: path.clone(),
             line: e.line,
@@ -497,19 +575,40 @@ impl Source {
                 }
                 Ok((out, has_prefixed_default))
             }
-            Source::Streamed {
+            Source::Indexed {
                 file,
+                id,
                 index,
-                has_prefixed_default,
+                moved,
                 ..
             } => {
-                let keys: Vec<u64> = wanted.names().into_iter().map(stream::key).collect();
-                for e in &index.find(&keys) {
-                    let text = stream::read_section(file, e).map_err(|source| LoadError::Read {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    for s in parse::parse_from(&text, e.line).map_err(parse_error)? {
+                let keys: Vec<u64> = wanted.names().into_iter().map(index::key).collect();
+                let Some(found) = index.find(&keys) else {
+                    moved.set(true);
+                    return Ok((out, false));
+                };
+                #[allow(clippy::cast_sign_loss, reason = "a file's size")]
+                let len = id.0[2] as u64;
+                for e in &found {
+                    let read =
+                        index::read_section(file, e, len).map_err(|source| LoadError::Read {
+                            path: path.clone(),
+                            source,
+                        })?;
+                    // A section that is not there, does not parse as one section or has
+                    // another header: the file changed without its identity saying so. It
+                    // is read whole again.
+                    let Some(sections) =
+                        read.and_then(|t| parse::parse_from(&t, e.line as usize).ok())
+                    else {
+                        moved.set(true);
+                        return Ok((Vec::new(), false));
+                    };
+                    if sections.len() != 1 || index::key(&sections[0].header) != e.key {
+                        moved.set(true);
+                        return Ok((Vec::new(), false));
+                    }
+                    for s in sections {
                         // The hash found it; the name decides.
                         if classify_ref(&s.header, kind).is_some_and(|(c, n)| wanted.wants(&c, &n))
                         {
@@ -517,10 +616,45 @@ impl Source {
                         }
                     }
                 }
-                Ok((out, *has_prefixed_default))
+                Ok((out, index.has_prefixed_default))
             }
         }
     }
+}
+
+/// Below this a file is parsed on one thread: starting threads would cost more.
+const PIECE_FROM: usize = 256 * 1024;
+
+/// `text` (line endings `\n`) cut into pieces for `threads` (up to 8), each at least
+/// [`PIECE_FROM`] long and starting at a line that opens with `[` (a header, where the
+/// grammar's state starts afresh), with the line it starts at. One piece for a small file.
+fn pieces(text: &str, threads: usize) -> Vec<(&str, usize)> {
+    let threads = threads.min(8).min(text.len() / PIECE_FROM).max(1);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(threads);
+    let (mut start, mut line) = (0, 1);
+    for k in 1..threads {
+        let aim = (text.len() * k / threads).max(start);
+        let Some(cut) = memchr::memmem::find(&bytes[aim..], b"\n[").map(|i| aim + i + 1) else {
+            break;
+        };
+        out.push((&text[start..cut], line));
+        line += memchr::memchr_iter(b'\n', &bytes[start..cut]).count();
+        start = cut;
+    }
+    out.push((&text[start..], line));
+    out
+}
+
+/// The inside of each well-formed header line of `text`, cheaply (for the look at
+/// `[profile default]` before the pieces of a file are merged).
+fn header_lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let first = (bytes.first() == Some(&b'[')).then_some(0);
+    first
+        .into_iter()
+        .chain(memchr::memmem::find_iter(bytes, b"\n[").map(|i| i + 1))
+        .filter_map(move |at| text[at..].split('\n').next().and_then(parse::header_inside))
 }
 
 impl ConfigSet {
@@ -550,7 +684,7 @@ impl ConfigSet {
     /// of four. `None` when the profile is in neither file: the full load then explains.
     ///
     /// With `stamps`, a file already found free of errors, and unchanged since, is not
-    /// checked line by line again: its headers are found by a SIMD search (see [`Stamps`]).
+    /// read or checked again: its index says where the needed sections are (see [`Stamps`]).
     pub fn load_for(
         paths: &FilePaths,
         profile: &str,
@@ -560,7 +694,7 @@ impl ConfigSet {
         for kind in [FileKind::Config, FileKind::Credentials] {
             let path = paths.path(kind);
             if let Some(stamps) = stamps
-                && let Some(source) = Source::streamed(kind, path, stamps)
+                && let Some(source) = Source::indexed(kind, path, stamps)
             {
                 sources.push(source);
                 continue;
@@ -574,11 +708,11 @@ impl ConfigSet {
                 line: e.line,
                 message: e.message,
             })?;
+            if let (Some(s), Some(id)) = (stamps, id) {
+                s.record(path, id, kind, &index);
+            }
             let index: Vec<(usize, usize, usize)> =
                 index.iter().map(|h| (h.start, h.end, h.line)).collect();
-            if let (Some(s), Some(id)) = (stamps, id) {
-                s.record(path, id);
-            }
             sources.push(Source::Text {
                 kind,
                 path: path.to_path_buf(),
@@ -601,7 +735,7 @@ impl ConfigSet {
             let seen = std::mem::take(&mut wanted);
             wanted = set.references(&seen);
         }
-        // A streamed file that changed meanwhile: read everything again, checked whole.
+        // An indexed file that changed meanwhile: read everything again, checked whole.
         if sources.iter().any(Source::changed) {
             return Self::load_for(paths, profile, None);
         }
@@ -636,13 +770,76 @@ impl ConfigSet {
 
     /// Parses one file's text and merges it in; later files override earlier keys.
     pub fn merge_text(&mut self, text: &str, kind: FileKind) -> Result<(), parse::ParseError> {
-        let sections = parse::parse(text)?;
-        // `[profile default]` anywhere in the config file beats `[default]`, whatever the order.
-        let has_prefixed_default = sections
-            .iter()
-            .any(|s| is_prefixed_default(&s.header, kind));
-        self.merge_sections(sections, kind, has_prefixed_default);
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        self.merge_pieces(text, kind, threads)
+    }
+
+    fn merge_pieces(
+        &mut self,
+        text: &str,
+        kind: FileKind,
+        threads: usize,
+    ) -> Result<(), parse::ParseError> {
+        let text = parse::normalise_newlines(text);
+        let pieces = pieces(&text, threads);
+        // `[profile default]` anywhere in the config file beats `[default]`, whatever the
+        // order: known before any section is merged.
+        let has_prefixed_default = kind == FileKind::Config
+            && pieces
+                .iter()
+                .any(|&(piece, _)| header_lines(piece).any(|h| is_prefixed_default(h, kind)));
+        if let [(piece, line)] = pieces[..] {
+            return parse::parse_each(piece, line, |section| {
+                self.merge_section(section, kind, has_prefixed_default);
+            });
+        }
+        // A large file: each piece (cut before a header, where the grammar starts afresh) is
+        // parsed and merged on its own thread, and the pieces' sets are merged in file
+        // order, which is what merging the whole file in order gives. The first error in
+        // file order is the error, as it would be.
+        let parts: Vec<Result<ConfigSet, parse::ParseError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = pieces
+                .iter()
+                .map(|&(piece, line)| {
+                    scope.spawn(move || {
+                        let mut part = ConfigSet::default();
+                        parse::parse_each(piece, line, |section| {
+                            part.merge_section(section, kind, has_prefixed_default);
+                        })?;
+                        Ok(part)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        for part in parts {
+            self.absorb(part?);
+        }
         Ok(())
+    }
+
+    /// Merges `later` (sections that came after everything in `self`) into the set.
+    fn absorb(&mut self, later: ConfigSet) {
+        for (mine, theirs) in [
+            (&mut self.profiles, later.profiles),
+            (&mut self.sso_sessions, later.sso_sessions),
+            (&mut self.services, later.services),
+        ] {
+            for (name, section) in theirs {
+                match mine.entry(name) {
+                    std::collections::btree_map::Entry::Occupied(e) => {
+                        e.into_mut().props.extend(section.props);
+                    }
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(section);
+                    }
+                }
+            }
+        }
+        self.ignored.extend(later.ignored);
     }
 
     /// Merges parsed sections of one file into the set: later keys win, a duplicate section
@@ -654,45 +851,56 @@ impl ConfigSet {
         has_prefixed_default: bool,
     ) {
         for raw in sections {
-            let origin = Origin {
-                file: kind,
-                line: raw.line,
-            };
-            let Some((class, name)) = classify(&raw.header, kind) else {
-                self.ignored
-                    .push((raw.header.trim_matches([' ', '\t']).to_string(), origin));
-                continue;
-            };
-            let map = match class {
-                Class::Profile { prefixed } => {
-                    if has_prefixed_default && name == "default" && !prefixed {
-                        continue;
-                    }
-                    &mut self.profiles
+            self.merge_section(raw, kind, has_prefixed_default);
+        }
+    }
+
+    fn merge_section(
+        &mut self,
+        raw: parse::RawSection,
+        kind: FileKind,
+        has_prefixed_default: bool,
+    ) {
+        let origin = Origin {
+            file: kind,
+            line: raw.line,
+        };
+        let Some((class, name)) = classify(&raw.header, kind) else {
+            self.ignored
+                .push((raw.header.trim_matches([' ', '\t']).to_string(), origin));
+            return;
+        };
+        let map = match class {
+            Class::Profile { prefixed } => {
+                if has_prefixed_default && name == "default" && !prefixed {
+                    return;
                 }
-                Class::SsoSession => &mut self.sso_sessions,
-                Class::Services => &mut self.services,
-            };
-            let section = match map.entry(name) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    let name = e.key().clone();
-                    e.insert(Section::new(&name, origin))
-                }
-            };
-            for p in raw.properties {
-                if parse::is_identifier(&p.key) {
-                    section.props.insert(
-                        p.key,
-                        Prop {
-                            value: p.value,
-                            origin: Origin {
-                                file: kind,
-                                line: p.line,
-                            },
+                &mut self.profiles
+            }
+            Class::SsoSession => &mut self.sso_sessions,
+            Class::Services => &mut self.services,
+        };
+        let section = match map.entry(name) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let name = e.key().clone();
+                let mut section = Section::new(&name, origin);
+                section.props.0.reserve_exact(raw.properties.len());
+                e.insert(section)
+            }
+        };
+        for p in raw.properties {
+            if parse::is_identifier(&p.key) {
+                section.props.insert(
+                    p.key,
+                    Prop {
+                        value: p.value,
+                        origin: Origin {
+                            file: kind,
+                            line: p.line,
                         },
-                    );
-                }
+                    },
+                );
             }
         }
     }

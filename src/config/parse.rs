@@ -113,23 +113,41 @@ pub fn normalise_newlines(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Parses one file. Lines may end in `\n`, `\r\n` or a lone `\r` (old Mac files), as
-/// Python reads them.
+/// Python reads them. (`ConfigSet::merge_text` does the same, in pieces for a large file.)
+#[cfg(test)]
 pub fn parse(text: &str) -> Result<Vec<RawSection>, ParseError> {
     parse_from(&normalise_newlines(text), 1)
 }
 
 /// Parses text whose first line is line `first_line` of its file (line endings `\n`).
 pub fn parse_from(text: &str, first_line: usize) -> Result<Vec<RawSection>, ParseError> {
-    let mut sections: Vec<RawSection> = Vec::new();
+    let mut sections = Vec::new();
+    parse_each(text, first_line, |s| sections.push(s))?;
+    Ok(sections)
+}
+
+/// [`parse_from`], handing each section to `on` as soon as it is complete, so that a large
+/// file never holds all its raw sections at once. On an error, the sections before it
+/// have been handed over; the caller drops what it made of them.
+pub fn parse_each(
+    text: &str,
+    first_line: usize,
+    mut on: impl FnMut(RawSection),
+) -> Result<(), ParseError> {
+    let mut current: Option<RawSection> = None;
     let shift = first_line - 1;
     scan(text, |lineno, _, line| match line {
-        Line::Header(inner) => sections.push(RawSection {
-            header: inner.to_string(),
-            line: lineno + shift,
-            properties: Vec::new(),
-        }),
+        Line::Header(inner) => {
+            if let Some(done) = current.replace(RawSection {
+                header: inner.to_string(),
+                line: lineno + shift,
+                properties: Vec::new(),
+            }) {
+                on(done);
+            }
+        }
         Line::Property(key, value) => {
-            if let Some(section) = sections.last_mut() {
+            if let Some(section) = current.as_mut() {
                 section.properties.push(RawProperty {
                     key: key.to_ascii_lowercase(),
                     value: value.to_string(),
@@ -138,7 +156,7 @@ pub fn parse_from(text: &str, first_line: usize) -> Result<Vec<RawSection>, Pars
             }
         }
         Line::Continuation(more) => {
-            if let Some(prop) = sections.last_mut().and_then(|s| s.properties.last_mut()) {
+            if let Some(prop) = current.as_mut().and_then(|s| s.properties.last_mut()) {
                 prop.value.push('\n');
                 prop.value.push_str(more);
             }
@@ -148,7 +166,10 @@ pub fn parse_from(text: &str, first_line: usize) -> Result<Vec<RawSection>, Pars
         line: e.line + shift,
         ..e
     })?;
-    Ok(sections)
+    if let Some(done) = current {
+        on(done);
+    }
+    Ok(())
 }
 
 /// Where a section is in its file: its header's inside, its line, and its bytes (from the

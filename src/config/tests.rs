@@ -374,7 +374,7 @@ fn check_partial_equals_full(config: Option<&str>, credentials: Option<&str>, wh
             return;
         }
     };
-    // Checked whole (no stamps), then checked once and stamped, then streamed.
+    // Checked whole (no stamps), then checked once and indexed, then read through the index.
     let stamps = super::Stamps {
         dir: dir.path().join("checked"),
         now: crate::timefmt::now() + 3600,
@@ -499,4 +499,86 @@ fn a_stamp_vouches_for_one_version_of_a_file_and_any_change_voids_it() {
         .unwrap()
         .unwrap();
     assert!(!recent.dir.exists(), "a file this recent gets no stamp");
+}
+
+#[test]
+fn an_index_that_disagrees_with_the_file_is_not_believed() {
+    use super::{Identity, Stamps, index};
+    let dir = tempfile::tempdir().unwrap();
+    let paths = FilePaths {
+        config: dir.path().join("config"),
+        credentials: dir.path().join("credentials"),
+    };
+    let stamps = Stamps {
+        dir: dir.path().join("checked"),
+        now: crate::timefmt::now() + 3600,
+    };
+    let before = "[profile a]\nregion = x\n[profile b]\nregion = y\n";
+    // The same length, b elsewhere: as if the file changed and its times did not.
+    let after = "[profile b]\nregion = z\n[profile a]\nregion = w\n";
+    std::fs::write(&paths.config, after).unwrap();
+    let id = Identity::of(&std::fs::metadata(&paths.config).unwrap());
+    let entries: Vec<index::Entry> = super::parse::headers(before)
+        .unwrap()
+        .iter()
+        .map(|h| index::Entry {
+            key: index::key(h.inside),
+            start: h.start as u64,
+            len: u32::try_from(h.end - h.start).unwrap(),
+            line: u32::try_from(h.line).unwrap(),
+        })
+        .collect();
+    std::fs::create_dir(&stamps.dir).unwrap();
+    std::fs::write(
+        stamps.path(&paths.config),
+        index::encode(id.0, false, &entries),
+    )
+    .unwrap();
+    for (name, region) in [("b", "z"), ("a", "w")] {
+        let set = ConfigSet::load_for(&paths, name, Some(&stamps))
+            .unwrap()
+            .unwrap();
+        assert_eq!(set.profiles[name].get("region"), Some(region), "{name}");
+    }
+}
+
+#[test]
+fn a_large_file_merged_in_pieces_is_the_file_merged_whole() {
+    // Duplicates across the cuts, a `[profile default]` after `[default]`, ignored sections.
+    let mut text = String::from("[default]\nregion = plain\n");
+    for i in 0..30_000 {
+        use std::fmt::Write;
+        let _ = write!(
+            text,
+            "[profile p{}]\nregion = r{i}\nsso_session = s\n  ; indented comment\n\n[odd{i}]\nx = 1\n",
+            i % 9_000
+        );
+    }
+    text.push_str("[profile default]\nregion = prefixed\n[sso-session s]\nsso_region = x\n");
+    assert!(text.len() > 4 * super::PIECE_FROM);
+    let whole = {
+        let mut set = ConfigSet::default();
+        set.merge_pieces(&text, FileKind::Config, 1).unwrap();
+        set
+    };
+    let mut pieces = ConfigSet::default();
+    pieces.merge_pieces(&text, FileKind::Config, 4).unwrap();
+    assert_eq!(super::pieces(&text, 4).len(), 4);
+    assert_eq!(
+        with_origins(&pieces.profiles),
+        with_origins(&whole.profiles)
+    );
+    assert_eq!(
+        with_origins(&pieces.sso_sessions),
+        with_origins(&whole.sso_sessions)
+    );
+    assert_eq!(pieces.ignored, whole.ignored);
+    assert_eq!(pieces.profiles["default"].get("region"), Some("prefixed"));
+    // An error in a late piece is the same error at the same line.
+    let bad = format!("{text}[profile z]\nnot a property\n");
+    let mut set = ConfigSet::default();
+    let e = set.merge_pieces(&bad, FileKind::Config, 4).unwrap_err();
+    let mut one = ConfigSet::default();
+    assert_eq!(e, one.merge_pieces(&bad, FileKind::Config, 1).unwrap_err());
+    assert_eq!(e.line, bad.lines().count());
 }

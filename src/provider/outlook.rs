@@ -53,12 +53,16 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// A memo for many profiles: the role-cache directory is listed once, so a profile
-    /// with no cached credentials costs no system call.
-    pub fn listing(dir: &Path) -> Self {
-        let present = std::fs::read_dir(dir)
+    /// The files in the role-cache directory, for [`Memo::with_present`].
+    pub fn present(dir: &Path) -> HashSet<PathBuf> {
+        std::fs::read_dir(dir)
             .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// A memo for many profiles, given the role-cache files that exist (the directory
+    /// listed once): a profile with no cached credentials costs no system call.
+    pub fn with_present(present: HashSet<PathBuf>) -> Self {
         Self {
             present: Some(present),
             tokens: HashMap::new(),

@@ -19,7 +19,7 @@ pub const REFRESH_WINDOW: i64 = 15 * 60;
 /// The file name the AWS CLI uses for a token: sha1 of the session name (or of the legacy
 /// profile's start URL, byte for byte) in lowercase hex.
 pub fn token_file_name(cache_input: &str) -> String {
-    format!("{}.json", sha1_smol::Sha1::from(cache_input).hexdigest())
+    crate::fsutil::sha1_hex(cache_input.as_bytes()) + ".json"
 }
 
 pub fn token_path(cache_dir: &Path, cache_input: &str) -> PathBuf {
