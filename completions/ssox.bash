@@ -90,7 +90,7 @@ _ssox() {
 
     case "${cmd}" in
         ssox)
-            opts="-p -c -v -h -V --profile --region --env-export --env --json --format --pretty --credentials-file-profile --force --min-ttl --server --no-login --refresh --mfa-token --process-timeout --use-device-code --no-browser --login-timeout --verbose --help --version login logout profiles doctor configure console completions help"
+            opts="-p -c -v -h -V --profile --region --env-export --env --json --format --pretty --credentials-file-profile --force --min-ttl --server --listen --token-file --no-login --refresh --mfa-token --process-timeout --use-device-code --no-browser --login-timeout --verbose --help --version login logout profiles doctor configure console completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,6 +121,14 @@ _ssox() {
                     return 0
                     ;;
                 --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -33,6 +33,8 @@ set edit:completion:arg-completer[ssox] = {|@words|
             cand -c 'Write the credentials into section [NAME] of the shared credentials file'
             cand --credentials-file-profile 'Write the credentials into section [NAME] of the shared credentials file'
             cand --min-ttl 'Reuse cached role credentials only if they last at least this long (e.g. 50m) [default: 15m]'
+            cand --listen 'With --server: listen on ADDR[:PORT] instead of 127.0.0.1, for containers: 169.254.170.2 (a Docker network''s gateway), 169.254.170.23, fd00:ec2::23 or loopback, the addresses the SDKs accept over http'
+            cand --token-file 'With --server: also write the endpoint''s token to PATH (0600, in a directory only you can enter; removed on exit), and give PROGRAM AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of the token'
             cand --mfa-token 'The MFA code for a role with mfa_serial (else ssox asks on the terminal)'
             cand --process-timeout 'How long a profile''s credential_process may run'
             cand --login-timeout 'How long to wait for the login to be approved (e.g. 10m, 90s)'

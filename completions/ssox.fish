@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ssox_global_optspecs
-    string join \n p/profile= region= env-export env json format= pretty c/credentials-file-profile= force min-ttl= server no-login refresh mfa-token= process-timeout= use-device-code no-browser login-timeout= v/verbose h/help V/version
+    string join \n p/profile= region= env-export env json format= pretty c/credentials-file-profile= force min-ttl= server listen= token-file= no-login refresh mfa-token= process-timeout= use-device-code no-browser login-timeout= v/verbose h/help V/version
 end
 
 function __fish_ssox_needs_command
@@ -35,6 +35,8 @@ windows-cmd\t'`set KEY=value` lines for cmd.exe'
 fish\t'`set -gx KEY value` lines for fish'"
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -s c -l credentials-file-profile -d 'Write the credentials into section [NAME] of the shared credentials file' -r -f -a "(ssox profiles --names 2>/dev/null)"
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l min-ttl -d 'Reuse cached role credentials only if they last at least this long (e.g. 50m) [default: 15m]' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l listen -d 'With --server: listen on ADDR[:PORT] instead of 127.0.0.1, for containers: 169.254.170.2 (a Docker network\'s gateway), 169.254.170.23, fd00:ec2::23 or loopback, the addresses the SDKs accept over http' -r
+complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l token-file -d 'With --server: also write the endpoint\'s token to PATH (0600, in a directory only you can enter; removed on exit), and give PROGRAM AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of the token' -r -F
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l mfa-token -d 'The MFA code for a role with mfa_serial (else ssox asks on the terminal)' -r
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l process-timeout -d 'How long a profile\'s credential_process may run' -r
 complete -c ssox -n "not __fish_ssox_after_dashdash; and __fish_ssox_needs_command" -l login-timeout -d 'How long to wait for the login to be approved (e.g. 10m, 90s)' -r

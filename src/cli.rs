@@ -260,6 +260,18 @@ pub struct RunArgs {
     #[arg(long, conflicts_with_all = ["output", "credentials_file_profile"])]
     pub server: bool,
 
+    /// With --server: listen on ADDR[:PORT] instead of 127.0.0.1, for containers:
+    /// 169.254.170.2 (a Docker network's gateway), 169.254.170.23, fd00:ec2::23 or loopback,
+    /// the addresses the SDKs accept over http
+    #[arg(long, value_name = "ADDR[:PORT]", requires = "server")]
+    pub listen: Option<String>,
+
+    /// With --server: also write the endpoint's token to PATH (0600, in a directory only
+    /// you can enter; removed on exit), and give PROGRAM AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+    /// instead of the token
+    #[arg(long, value_name = "PATH", requires = "server")]
+    pub token_file: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub fetch: FetchArgs,
 

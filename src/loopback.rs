@@ -89,7 +89,11 @@ pub struct Reply {
 
 /// Listens on `addr` with a large backlog. Needs a tokio runtime context.
 pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = TcpSocket::new_v4()?;
+    let socket = if addr.is_ipv6() {
+        TcpSocket::new_v6()?
+    } else {
+        TcpSocket::new_v4()?
+    };
     socket.bind(addr)?;
     socket.listen(BACKLOG)
 }

@@ -297,6 +297,10 @@ pub struct Run {
     pub credentials_file_profile: Option<String>,
     pub force: bool,
     pub fetch: Fetch,
+    /// `--server --listen`: where the endpoint listens, as given (checked by the server).
+    pub listen: Option<String>,
+    /// `--server --token-file`.
+    pub token_file: Option<PathBuf>,
 }
 
 impl Run {
@@ -341,6 +345,8 @@ impl Run {
             mode,
             credentials_file_profile: args.credentials_file_profile,
             force: args.force,
+            listen: args.listen,
+            token_file: args.token_file,
             fetch: Fetch {
                 region: args.region.filter(|r| !r.is_empty()),
                 min_ttl: min_ttl(args.min_ttl.map(|s| s.0)),

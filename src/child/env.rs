@@ -41,10 +41,13 @@ pub const REMOVED: &[&str] = &[
 pub enum Injected<'a> {
     /// Static credentials in `AWS_*` variables (exec mode).
     Keys(&'a Credentials),
-    /// The container credentials endpoint (`--server`), and no static keys.
+    /// The container credentials endpoint (`--server`), and no static keys. With a token
+    /// file (`--token-file`), PROGRAM gets its path instead of the token, so the token is
+    /// in no environment.
     Container {
         url: &'a str,
         token: &'a crate::secret::Secret,
+        token_file: Option<&'a std::path::Path>,
     },
 }
 
@@ -87,9 +90,17 @@ pub fn build(parent: &Env, add: &Additions<'_>) -> Vec<(OsString, OsString)> {
                 set(k, &v);
             }
         }
-        Injected::Container { url, token } => {
+        Injected::Container {
+            url,
+            token,
+            token_file,
+        } => {
             set("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
-            set("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose());
+            // `TokenFile::check` lets only a UTF-8 path through.
+            match token_file.and_then(|p| p.to_str()) {
+                Some(path) => set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path),
+                None => set("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose()),
+            }
             if let Some(a) = add.account_id {
                 set("AWS_ACCOUNT_ID", a);
             }
@@ -204,6 +215,7 @@ mod tests {
             &add(Injected::Container {
                 url: "http://127.0.0.1:1/",
                 token: &token,
+                token_file: None,
             }),
         );
         assert_eq!(get(&served, "AWS_ACCOUNT_ID"), ["123456789012"]);

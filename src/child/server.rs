@@ -15,7 +15,9 @@
 //! served concurrently with a deadline each (`loopback`), so another local user cannot
 //! stall PROGRAM's requests.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -49,10 +51,66 @@ pub struct Endpoint {
     listener: tokio::net::TcpListener,
     pub url: String,
     pub token: Secret,
+    /// `--token-file`, once written: removed when the endpoint goes.
+    pub token_file: Option<TokenFile>,
+}
+
+/// The addresses besides loopback where every SDK accepts container credentials over plain
+/// http (the ECS and EKS Pod Identity agents' addresses): botocore, the JavaScript and Go
+/// SDKs and the AWS CLI refuse any other host, a name included.
+const CONTAINER_ADDRESSES: [IpAddr; 3] = [
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2)),
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23)),
+    IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)),
+];
+
+/// `--listen ADDR[:PORT]` (an IPv6 address with a port in brackets), checked: only an
+/// address the SDKs accept. No port, or port 0: any free one.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, Error> {
+    let addr = text.parse::<SocketAddr>().or_else(|_| {
+        text.trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .map(|ip| SocketAddr::new(ip, 0))
+    });
+    let Ok(addr) = addr else {
+        return Err(Error::new(
+            Exit::Usage,
+            format!(
+                "--listen {}: not an address; give ADDR or ADDR:PORT, e.g. 169.254.170.2 or 169.254.170.2:9911",
+                crate::error::printable(text)
+            ),
+        ));
+    };
+    if !addr.ip().is_loopback() && !CONTAINER_ADDRESSES.contains(&addr.ip()) {
+        return Err(Error::new(
+            Exit::Usage,
+            format!(
+                "--listen {}: the AWS SDKs take container credentials over http only from loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; listen on one of those (169.254.170.2 for Docker, see `man ssox`)",
+                addr.ip()
+            ),
+        ));
+    }
+    Ok(addr)
+}
+
+/// The one command that gives this machine `ip`, for a container address it lacks.
+fn network_command(ip: IpAddr) -> Option<String> {
+    match ip {
+        IpAddr::V4(v4) if CONTAINER_ADDRESSES.contains(&ip) => Some(format!(
+            "docker network create --subnet 169.254.170.0/24 --gateway {v4} ssox"
+        )),
+        IpAddr::V6(v6) if CONTAINER_ADDRESSES.contains(&ip) => Some(format!(
+            "docker network create --ipv6 --subnet fd00:ec2::/64 --gateway {v6} ssox"
+        )),
+        _ => None,
+    }
 }
 
 impl Endpoint {
-    pub fn bind() -> Result<Self, Error> {
+    /// Listens on `listen` (checked by [`parse_listen`]), or on 127.0.0.1 at any free port.
+    pub fn bind(listen: Option<SocketAddr>) -> Result<Self, Error> {
+        let addr = listen.unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -60,26 +118,147 @@ impl Endpoint {
             .map_err(|e| Error::new(Exit::Internal, format!("cannot start the server: {e}")))?;
         let listener = {
             let _in_runtime = runtime.enter();
-            loopback::listen(
-                "127.0.0.1:0"
-                    .parse()
-                    .map_err(|_| Error::new(Exit::Internal, "cannot parse the loopback address"))?,
-            )
+            loopback::listen(addr)
         }
-        .map_err(|e| Error::new(Exit::Io, format!("cannot listen on 127.0.0.1: {e}")))?;
-        let port = listener
+        .map_err(|e| cannot_listen(addr, &e))?;
+        let local = listener
             .local_addr()
-            .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?
-            .port();
+            .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?;
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw)
             .map_err(|e| Error::new(Exit::Internal, format!("no randomness from the OS: {e}")))?;
         Ok(Self {
             runtime,
             listener,
-            url: format!("http://127.0.0.1:{port}{PATH}"),
+            url: format!("http://{local}{PATH}"),
+            token_file: None,
             token: Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)),
         })
+    }
+}
+
+fn cannot_listen(addr: SocketAddr, e: &std::io::Error) -> Error {
+    let ip = addr.ip();
+    match (e.kind(), network_command(ip)) {
+        (std::io::ErrorKind::AddrNotAvailable, Some(create)) => Error::new(
+            Exit::Unavailable,
+            format!(
+                "--listen {ip}: this machine has no such address; create it once with `{create}`"
+            ),
+        ),
+        (std::io::ErrorKind::AddrNotAvailable, None) => Error::new(
+            Exit::Unavailable,
+            format!("--listen {ip}: this machine has no such address; use 127.0.0.1"),
+        ),
+        (std::io::ErrorKind::AddrInUse, _) => Error::new(
+            Exit::Unavailable,
+            format!(
+                "--listen {addr}: the port is in use; choose another, or give none for any free port"
+            ),
+        ),
+        _ => Error::new(Exit::Io, format!("cannot listen on {addr}: {e}")),
+    }
+}
+
+/// `--token-file PATH`: the endpoint's token in a file a container can mount, so that it
+/// never appears in an environment (`docker inspect` shows those). The file is 0600, with no
+/// trailing newline (every SDK sends the file's bytes as they are, and a newline breaks the
+/// header), in a directory only the user can enter; it is removed when ssox exits, whatever
+/// PROGRAM did (only a SIGKILL of ssox itself leaves it, and the next start replaces it).
+pub struct TokenFile {
+    path: PathBuf,
+}
+
+impl TokenFile {
+    /// Checks where the file would go, before anything is fetched: its directory must be
+    /// the user's own and closed to everyone else (it is made 0700 if missing).
+    pub fn check(path: &Path) -> Result<(), Error> {
+        use std::os::unix::fs::MetadataExt;
+        let bad = |why: String| {
+            Error::new(
+                Exit::Config,
+                format!("--token-file {}: {why}", path.display()),
+            )
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if path.file_name().is_none() {
+            return Err(bad("give the path of a file".into()));
+        }
+        if path
+            .to_str()
+            .is_none_or(|p| p.chars().any(char::is_control))
+        {
+            return Err(bad("give a path in UTF-8 without control characters".into()));
+        }
+        crate::fsutil::create_private_dir(dir)
+            .map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+        let meta = std::fs::symlink_metadata(dir)
+            .map_err(|e| bad(format!("cannot read {}: {e}", dir.display())))?;
+        if !meta.is_dir() || meta.uid() != nix::unistd::geteuid().as_raw() {
+            return Err(bad(format!(
+                "{} is not a directory of yours; use one that is, e.g. ~/.cache/ssox/container/token",
+                dir.display()
+            )));
+        }
+        if meta.mode() & 0o077 != 0 {
+            return Err(bad(format!(
+                "others can enter {} (mode {:04o}); use a directory only you can enter (chmod 700), e.g. ~/.cache/ssox/container/token",
+                dir.display(),
+                meta.mode() & 0o7777
+            )));
+        }
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(bad("it is a directory; give the path of a file".into()));
+        }
+        Ok(())
+    }
+
+    /// Writes the token (atomically, 0600, replacing a file a killed ssox left).
+    pub fn write(path: &Path, token: &Secret) -> Result<Self, Error> {
+        Self::check(path)?;
+        crate::fsutil::write_atomic(path, token.expose().as_bytes(), false).map_err(|e| {
+            Error::new(
+                Exit::Io,
+                format!("--token-file {}: cannot write it: {e}", path.display()),
+            )
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TokenFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// What hands the endpoint to a container, for stderr at the start of `--listen`: the
+/// `docker run` options, which take the variables' values from PROGRAM's environment.
+pub fn docker_hint(url: &str, token_file: Option<&Path>) -> String {
+    let network = if url.starts_with("http://127.") || url.starts_with("http://[::1]") {
+        "--network host"
+    } else {
+        "--network ssox"
+    };
+    match token_file {
+        Some(path) => {
+            let dir = path.parent().unwrap_or(Path::new("/")).display();
+            format!(
+                "serving credentials at {url}; a container gets them with: docker run {network} -v {dir}:{dir}:ro -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE IMAGE"
+            )
+        }
+        None => format!(
+            "serving credentials at {url}; a container gets them with: docker run {network} -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN IMAGE"
+        ),
     }
 }
 
@@ -378,6 +557,7 @@ pub fn run(
         runtime,
         listener,
         token,
+        token_file,
         ..
     } = endpoint;
     let token = Arc::new(token);
@@ -398,6 +578,8 @@ pub fn run(
             }));
         });
         let status = child.wait();
+        // Gone before ssox is: exit runs no destructor, and dying of a signal none either.
+        drop(token_file);
         let code = match status {
             Ok(s) => match (s.code(), s.signal()) {
                 (Some(code), _) => code,
@@ -423,7 +605,7 @@ mod tests {
 
     #[test]
     fn the_endpoint_token_is_long_and_has_no_newline() {
-        let e = Endpoint::bind().unwrap();
+        let e = Endpoint::bind(None).unwrap();
         assert!(e.token.expose().len() >= 43);
         assert!(!e.token.expose().contains(['\n', '\r']));
         assert!(e.url.starts_with("http://127.0.0.1:"));

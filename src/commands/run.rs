@@ -28,6 +28,10 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
         Mode::Exec | Mode::Server => Some(find_program(&settings)?),
         Mode::Print { .. } | Mode::Write => None,
     };
+    let endpoint = match settings.mode {
+        Mode::Server => Some(bind(&settings)?),
+        _ => None,
+    };
     let set = crate::config::load_for(
         &settings.common.env,
         &settings.common.paths,
@@ -86,15 +90,22 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
         account_id: account_id.as_deref(),
         ca_bundle: ca_bundle.as_ref().map(|b| b.path.as_path()),
     };
-    if let Mode::Server = settings.mode {
-        let endpoint = server::Endpoint::bind()?;
+    if let Some(mut endpoint) = endpoint {
+        if let Some(path) = &settings.token_file {
+            endpoint.token_file = Some(server::TokenFile::write(path, &endpoint.token)?);
+        }
+        let token_file = endpoint.token_file.as_ref().map(server::TokenFile::path);
         let child = child_env::build(
             &common.env,
             &additions(Injected::Container {
                 url: &endpoint.url,
                 token: &endpoint.token,
+                token_file,
             }),
         );
+        if settings.listen.is_some() {
+            notice!("{}", server::docker_hint(&endpoint.url, token_file));
+        }
         return serve(&settings, &ctx, &plan, creds, endpoint, child, &program);
     }
     let child = child_env::build(&common.env, &additions(Injected::Keys(&creds)));
@@ -108,6 +119,20 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
     }
     vlog!("exec {}", program.path.display());
     Err(exec::exec(&program, child))
+}
+
+/// The `--server` endpoint, bound (and the token file's place checked) before anything is
+/// fetched: a wrong address or directory never costs a login.
+fn bind(settings: &settings::Run) -> Result<server::Endpoint, Error> {
+    let listen = settings
+        .listen
+        .as_deref()
+        .map(server::parse_listen)
+        .transpose()?;
+    if let Some(path) = &settings.token_file {
+        server::TokenFile::check(path)?;
+    }
+    server::Endpoint::bind(listen)
 }
 
 fn valid_until(creds: &Credentials) -> String {

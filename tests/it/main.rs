@@ -15,6 +15,7 @@ mod support;
 mod chains;
 mod configure;
 mod console;
+mod containers;
 mod errors;
 mod exec_mode;
 mod interop;

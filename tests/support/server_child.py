@@ -9,6 +9,12 @@ slowloris - one connection trickles a byte every 0.2 s and never finishes its re
            connection at its deadline although bytes keep coming; prints both outcomes
 keys N   - fetch until N distinct access keys were served (for up to 60 s: the server
            renews on its own schedule); prints how many and the account
+botokeys N - botocore's container provider (as the SDK in a container uses it) until it has
+           seen N distinct access keys (for up to 60 s); prints how many, and the token's source
+stranger - what a process without the token gets: prints the status of a request with no
+           token and of one with a wrong token
+tokenfile - checks the token file: prints its mode, its directory's, whether it ends in a
+           newline, whether the token is also in the environment, and a fetch's status with it
 steps    - fetch; then for each line "until STATUS" read from stdin, fetch until the answer
            has that status (for up to 30 s: the server renews on its own schedule); prints
            each status it settles on
@@ -22,6 +28,7 @@ import urllib.request
 
 URL = os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
 TOKEN = os.environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
+TOKEN_FILE = os.environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "")
 
 
 def fetch(url=URL, token=TOKEN, method="GET"):
@@ -61,6 +68,32 @@ elif mode == "keys":
         time.sleep(0.2)
     print("distinct keys:", len(seen))
     print("account:", account)
+elif mode == "botokeys":
+    import time
+
+    import botocore.session
+
+    want, seen = int(sys.argv[2]), set()
+    creds = botocore.session.Session().get_credentials()
+    deadline = time.monotonic() + 60
+    while len(seen) < want and time.monotonic() < deadline:
+        seen.add(creds.get_frozen_credentials().access_key)
+        time.sleep(0.1)
+    print("botocore keys:", len(seen), creds.method)
+    print("token from:", "file" if TOKEN_FILE else "environment")
+elif mode == "stranger":
+    print("no token:", fetch(token=None)[0])
+    print("wrong token:", fetch(token="x" * 43)[0])
+elif mode == "tokenfile":
+    import stat
+
+    with open(TOKEN_FILE, "rb") as f:
+        raw = f.read()
+    print("file mode:", oct(stat.S_IMODE(os.stat(TOKEN_FILE).st_mode)))
+    print("dir mode:", oct(stat.S_IMODE(os.stat(os.path.dirname(TOKEN_FILE)).st_mode)))
+    print("newline:", raw.endswith(b"\n"))
+    print("token in environment:", "AWS_CONTAINER_AUTHORIZATION_TOKEN" in os.environ)
+    print("fetch:", fetch(token=raw.decode())[0])
 elif mode == "probe":
     print("url:", URL)
     print("missing:", fetch(token=None)[0])
