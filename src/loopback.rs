@@ -94,6 +94,10 @@ pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     } else {
         TcpSocket::new_v4()?
     };
+    // A fixed port (`--listen ADDR:PORT`) must be free again as soon as the last ssox on it
+    // has gone, not after its connections' TIME_WAIT; a port another socket listens on
+    // still is not (SO_REUSEADDR is not SO_REUSEPORT).
+    socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(BACKLOG)
 }

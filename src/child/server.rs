@@ -86,7 +86,7 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, Error> {
         return Err(Error::new(
             Exit::Usage,
             format!(
-                "--listen {}: the AWS SDKs take container credentials over http only from loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; listen on one of those (169.254.170.2 for Docker, see `man ssox`)",
+                "--listen {}: the AWS SDKs take container credentials over http only from loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; listen on one of those (169.254.170.2 for a Docker network)",
                 addr.ip()
             ),
         ));

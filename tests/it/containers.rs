@@ -266,3 +266,27 @@ fn a_container_on_the_docker_address_follows_renewals_and_a_stranger_gets_nothin
         run.stderr
     );
 }
+
+#[test]
+fn a_fixed_port_is_free_again_at_once_and_a_taken_one_is_one_line() {
+    let t = TestEnv::dev();
+    t.login_corp();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let run = t.run(["-p", "dev", "--server", "--listen", &addr, "--", "true"]);
+    run.code(69);
+    assert!(
+        run.stderr.contains("the port is in use; choose another"),
+        "{}",
+        run.stderr
+    );
+    drop(taken);
+    // A compose file names the port: ssox started again right after a run that served
+    // requests gets it back (no wait for the old connections' TIME_WAIT).
+    for _ in 0..2 {
+        t.run([
+            "-p", "dev", "--server", "--listen", &addr, "--", "python3", CHILD, "probe",
+        ])
+        .success();
+    }
+}
