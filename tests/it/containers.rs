@@ -265,6 +265,42 @@ fn a_container_on_the_docker_address_follows_renewals_and_a_stranger_gets_nothin
         "{}",
         run.stderr
     );
+    // The real AWS CLI in the namespace, the token from a file as a mounted directory gives it.
+    let Some(cli) = aws_cli() else {
+        return skipped(
+            "the AWS CLI v2",
+            "scripts/install-awscli2 DIR; SSOX_TEST_AWS_CLI",
+        );
+    };
+    let net = Network::make();
+    let token = t.home.path().join("run/token");
+    let script = format!(
+        "ip netns exec {} {} configure export-credentials --format process",
+        net.ns('a'),
+        cli.display()
+    );
+    let run = t.run([
+        "-p",
+        "dev",
+        "--server",
+        "--listen",
+        "169.254.170.2:0",
+        "--token-file",
+        token.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    drop(net);
+    run.success();
+    assert!(
+        run.stdout.contains("\"AccessKeyId\": \"ASIAFAKE"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(!token.exists());
 }
 
 #[test]
