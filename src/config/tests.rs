@@ -447,19 +447,25 @@ fn reading_only_what_a_profile_needs_reads_it_as_a_full_load_does() {
     }
 }
 
-#[test]
-fn a_stamp_vouches_for_one_version_of_a_file_and_any_change_voids_it() {
-    use super::Stamps;
+/// Config files in a fresh directory, and stamps taken an hour from now (when the files are
+/// long still).
+fn stamped_files() -> (tempfile::TempDir, FilePaths, super::Stamps) {
     let dir = tempfile::tempdir().unwrap();
     let paths = FilePaths {
         config: dir.path().join("config"),
         credentials: dir.path().join("credentials"),
     };
-    // Checked an hour from now: the files are long still by then.
-    let stamps = Stamps {
+    let stamps = super::Stamps {
         dir: dir.path().join("checked"),
         now: crate::timefmt::now() + 3600,
     };
+    (dir, paths, stamps)
+}
+
+#[test]
+fn a_stamp_vouches_for_one_version_of_a_file_and_any_change_voids_it() {
+    use super::Stamps;
+    let (_dir, paths, stamps) = stamped_files();
     let old = std::time::SystemTime::now() - std::time::Duration::from_hours(1);
     let write = |text: &str| {
         std::fs::write(&paths.config, text).unwrap();
@@ -503,16 +509,8 @@ fn a_stamp_vouches_for_one_version_of_a_file_and_any_change_voids_it() {
 
 #[test]
 fn an_index_that_disagrees_with_the_file_is_not_believed() {
-    use super::{Identity, Stamps, index};
-    let dir = tempfile::tempdir().unwrap();
-    let paths = FilePaths {
-        config: dir.path().join("config"),
-        credentials: dir.path().join("credentials"),
-    };
-    let stamps = Stamps {
-        dir: dir.path().join("checked"),
-        now: crate::timefmt::now() + 3600,
-    };
+    use super::{Identity, index};
+    let (_dir, paths, stamps) = stamped_files();
     let before = "[profile a]\nregion = x\n[profile b]\nregion = y\n";
     // The same length, b elsewhere: as if the file changed and its times did not.
     let after = "[profile b]\nregion = z\n[profile a]\nregion = w\n";

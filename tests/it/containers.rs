@@ -242,7 +242,6 @@ fn a_container_on_the_docker_address_follows_renewals_and_a_stranger_gets_nothin
         "-c",
         &script,
     ]);
-    drop(net);
     run.success();
     assert!(
         run.stdout.contains("botocore keys: 3 container-role\n"),
@@ -272,7 +271,6 @@ fn a_container_on_the_docker_address_follows_renewals_and_a_stranger_gets_nothin
             "scripts/install-awscli2 DIR; SSOX_TEST_AWS_CLI",
         );
     };
-    let net = Network::make();
     let token = t.home.path().join("run/token");
     let script = format!(
         "ip netns exec {} {} configure export-credentials --format process",
@@ -292,7 +290,6 @@ fn a_container_on_the_docker_address_follows_renewals_and_a_stranger_gets_nothin
         "-c",
         &script,
     ]);
-    drop(net);
     run.success();
     assert!(
         run.stdout.contains("\"AccessKeyId\": \"ASIAFAKE"),
