@@ -768,7 +768,9 @@ impl ConfigSet {
         next
     }
 
-    /// Parses one file's text and merges it in; later files override earlier keys.
+    /// Parses one file's text and merges it in; later files override earlier keys. On an
+    /// error the set holds part of the file (its sections are merged as they are parsed):
+    /// every caller drops it.
     pub fn merge_text(&mut self, text: &str, kind: FileKind) -> Result<(), parse::ParseError> {
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         self.merge_pieces(text, kind, threads)
