@@ -216,18 +216,20 @@ impl TokenFile {
         Ok(())
     }
 
-    /// Writes the token (atomically, 0600, replacing a file a killed ssox left).
+    /// Writes the token (atomically, 0600, replacing a file a killed ssox left). The path
+    /// is made absolute: PROGRAM hands it to a container, whose working directory is not
+    /// ssox's, and a bind mount needs it absolute.
     pub fn write(path: &Path, token: &Secret) -> Result<Self, Error> {
-        Self::check(path)?;
-        crate::fsutil::write_atomic(path, token.expose().as_bytes(), false).map_err(|e| {
+        let path = std::path::absolute(path)
+            .map_err(|e| Error::new(Exit::Io, format!("--token-file {}: {e}", path.display())))?;
+        Self::check(&path)?;
+        crate::fsutil::write_atomic(&path, token.expose().as_bytes(), false).map_err(|e| {
             Error::new(
                 Exit::Io,
                 format!("--token-file {}: cannot write it: {e}", path.display()),
             )
         })?;
-        Ok(Self {
-            path: path.to_path_buf(),
-        })
+        Ok(Self { path })
     }
 
     pub fn path(&self) -> &Path {
@@ -251,7 +253,8 @@ pub fn docker_hint(url: &str, token_file: Option<&Path>) -> String {
     };
     match token_file {
         Some(path) => {
-            let dir = path.parent().unwrap_or(Path::new("/")).display();
+            let dir =
+                crate::shell::quote(&path.parent().unwrap_or(Path::new("/")).to_string_lossy());
             format!(
                 "serving credentials at {url}; a container gets them with: docker run {network} -v {dir}:{dir}:ro -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE IMAGE"
             )

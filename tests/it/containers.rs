@@ -128,6 +128,34 @@ fn the_token_file_is_private_has_no_newline_and_is_gone_after_any_exit() {
         .unwrap();
     assert_eq!(status.signal(), Some(15));
     assert!(!file.exists(), "left after a signal death");
+    // A relative path reaches PROGRAM (and a container's mount) absolute.
+    let out = t
+        .cmd([
+            "-p",
+            "dev",
+            "--server",
+            "--token-file",
+            "rel/token",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE\"",
+        ])
+        .current_dir(t.home.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        // The working directory as the OS gives it (macOS's temporary directories are
+        // behind a link).
+        t.home
+            .path()
+            .canonicalize()
+            .unwrap()
+            .join("rel/token")
+            .display()
+            .to_string()
+    );
     // A directory others can enter is refused before anything is fetched.
     let open = t.home.path().join("open");
     std::fs::create_dir(&open).unwrap();
