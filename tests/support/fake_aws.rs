@@ -915,9 +915,17 @@ fn check_dpop(st: &mut State, req: &Request, base: &str) -> Result<(String, Stri
         return Err("not a P-256 key".into());
     }
     let (x, y) = (s(jwk, "x").to_string(), s(jwk, "y").to_string());
+    // The AWS CLI (awscrt's get_public_coords) drops a coordinate's leading zero bytes, one
+    // key in 128: taken back to 32 bytes here, or the real `aws login` fails that often.
     let mut point = vec![4u8];
-    point.extend(B64.decode(&x).map_err(|e| e.to_string())?);
-    point.extend(B64.decode(&y).map_err(|e| e.to_string())?);
+    for c in [&x, &y] {
+        let c = B64.decode(c).map_err(|e| e.to_string())?;
+        if c.len() > 32 {
+            return Err("a coordinate longer than 32 bytes".into());
+        }
+        point.extend(std::iter::repeat_n(0u8, 32 - c.len()));
+        point.extend(c);
+    }
     let signature = B64.decode(sig).map_err(|e| e.to_string())?;
     ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &point)
         .verify(format!("{h}.{p}").as_bytes(), &signature)
