@@ -27,6 +27,16 @@ pub const MAX_CONFIG: u64 = 64 << 20;
 /// How much of a cache file (JSON), a token file or a CA bundle ssox reads.
 pub const MAX_SMALL: u64 = 16 << 20;
 
+/// [`read_limited`], with a missing file as `None`: for the config files and the caches, to
+/// which a missing file is no error.
+pub fn read_if_exists(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
+    match read_limited(path, max) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The bytes of the regular file at `path` (symlinks followed), or an error that says what
 /// is wrong with it: not a regular file (the open does not wait on a FIFO), or larger than
 /// `max` bytes. `NotFound` passes through, for callers to whom a missing file is empty.

@@ -50,6 +50,8 @@ pub struct Endpoint {
     runtime: tokio::runtime::Runtime,
     listener: tokio::net::TcpListener,
     pub url: String,
+    /// Where it listens (a port 0 asked for resolved).
+    pub addr: SocketAddr,
     pub token: Secret,
     /// `--token-file`, once written: removed when the endpoint goes.
     pub token_file: Option<TokenFile>,
@@ -131,6 +133,7 @@ impl Endpoint {
             runtime,
             listener,
             url: format!("http://{local}{PATH}"),
+            addr: local,
             token_file: None,
             token: Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)),
         })
@@ -245,12 +248,14 @@ impl Drop for TokenFile {
 
 /// What hands the endpoint to a container, for stderr at the start of `--listen`: the
 /// `docker run` options, which take the variables' values from PROGRAM's environment.
-pub fn docker_hint(url: &str, token_file: Option<&Path>) -> String {
-    let network = if url.starts_with("http://127.") || url.starts_with("http://[::1]") {
+pub fn docker_hint(endpoint: &Endpoint) -> String {
+    let url = &endpoint.url;
+    let network = if endpoint.addr.ip().is_loopback() {
         "--network host"
     } else {
         "--network ssox"
     };
+    let token_file = endpoint.token_file.as_ref().map(TokenFile::path);
     match token_file {
         Some(path) => {
             let dir =

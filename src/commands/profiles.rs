@@ -135,31 +135,29 @@ struct Lister {
     token_texts: std::collections::HashMap<String, (String, Option<String>)>,
 }
 
-impl Lister {
-    /// Fills the SSO fields of a row, and says the token's state in words.
-    fn sso_fields(
-        token_texts: &mut std::collections::HashMap<String, (String, Option<String>)>,
-        sso: &resolve::SsoProfile,
-        state: &TokenState,
-        cached_token: Option<&crate::sso::token_cache::CachedToken>,
-        now: Timestamp,
-        fields: &mut Fields,
-    ) -> String {
-        let refreshable =
-            sso.session_name.is_some() && cached_token.is_some_and(|t| t.can_refresh(now));
-        let (expires, refreshable) = token_fields(state, Some(refreshable));
-        let (summary, expires) = token_texts
-            .entry(sso.token_cache_input().to_string())
-            .or_insert_with(|| (state.summary(now), expires.map(timefmt::format_rfc3339)))
-            .clone();
-        fields.account_id.clone_from(&sso.account_id);
-        fields.role_name.clone_from(&sso.role_name);
-        fields.sso_session.clone_from(&sso.session_name);
-        fields.sso_start_url = Some(sso.start_url.clone());
-        fields.token_expires_at = expires;
-        fields.token_refreshable = refreshable;
-        summary
-    }
+/// Fills the SSO fields of a row, and says the token's state in words.
+fn sso_fields(
+    token_texts: &mut std::collections::HashMap<String, (String, Option<String>)>,
+    sso: &resolve::SsoProfile,
+    state: &TokenState,
+    cached_token: Option<&crate::sso::token_cache::CachedToken>,
+    now: Timestamp,
+    fields: &mut Fields,
+) -> String {
+    let refreshable =
+        sso.session_name.is_some() && cached_token.is_some_and(|t| t.can_refresh(now));
+    let (expires, refreshable) = token_fields(state, Some(refreshable));
+    let (summary, expires) = token_texts
+        .entry(sso.token_cache_input().to_string())
+        .or_insert_with(|| (state.summary(now), expires.map(timefmt::format_rfc3339)))
+        .clone();
+    fields.account_id.clone_from(&sso.account_id);
+    fields.role_name.clone_from(&sso.role_name);
+    fields.sso_session.clone_from(&sso.session_name);
+    fields.sso_start_url = Some(sso.start_url.clone());
+    fields.token_expires_at = expires;
+    fields.token_refreshable = refreshable;
+    summary
 }
 
 fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, lister: &mut Lister) -> Row {
@@ -213,7 +211,7 @@ fn row(env: &Env, set: &ConfigSet, name: &str, now: Timestamp, lister: &mut List
         ..Fields::default()
     };
     let token_summary = match (base_sso, token) {
-        (Some(sso), Some(state)) => Some(Lister::sso_fields(
+        (Some(sso), Some(state)) => Some(sso_fields(
             &mut lister.token_texts,
             sso,
             state,

@@ -104,7 +104,7 @@ pub fn run(args: RunArgs, env: Env) -> Result<i32, Error> {
             }),
         );
         if settings.listen.is_some() {
-            notice!("{}", server::docker_hint(&endpoint.url, token_file));
+            notice!("{}", server::docker_hint(&endpoint));
         }
         return serve(&settings, &ctx, &plan, creds, endpoint, child, &program);
     }

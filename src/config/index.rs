@@ -78,6 +78,23 @@ fn trim_end(mut b: &[u8]) -> &[u8] {
     b
 }
 
+/// The entries of a file's sections, as [`super::parse::headers`] finds them; `None` when
+/// one does not fit the format (a section or line number past 4 Gi, which the config size
+/// limit rules out).
+pub fn entries(headers: &[super::parse::HeaderAt<'_>]) -> Option<Vec<Entry>> {
+    headers
+        .iter()
+        .map(|h| {
+            Some(Entry {
+                key: key(h.inside),
+                start: h.start as u64,
+                len: u32::try_from(h.end - h.start).ok()?,
+                line: u32::try_from(h.line).ok()?,
+            })
+        })
+        .collect()
+}
+
 /// The bytes of an index of `entries` (in file order) for the file version `identity`.
 pub fn encode(identity: [i64; 7], has_prefixed_default: bool, entries: &[Entry]) -> Vec<u8> {
     let buckets = entries.len().max(1).next_power_of_two();
@@ -234,16 +251,7 @@ mod tests {
     use super::*;
 
     fn entries_of(text: &str) -> Vec<Entry> {
-        crate::config::parse::headers(text)
-            .unwrap()
-            .iter()
-            .map(|h| Entry {
-                key: key(h.inside),
-                start: h.start as u64,
-                len: u32::try_from(h.end - h.start).unwrap(),
-                line: u32::try_from(h.line).unwrap(),
-            })
-            .collect()
+        entries(&crate::config::parse::headers(text).unwrap()).unwrap()
     }
 
     #[test]

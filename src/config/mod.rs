@@ -327,15 +327,13 @@ fn read_checked(
         .is_some()
         .then(|| std::fs::metadata(path).ok().map(|m| Identity::of(&m)))
         .flatten();
-    let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_CONFIG) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(LoadError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+    let read = crate::fsutil::read_if_exists(path, crate::fsutil::MAX_CONFIG);
+    let Some(bytes) = read.map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?
+    else {
+        return Ok(None);
     };
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(LoadError::ByteOrderMark {
@@ -407,21 +405,10 @@ impl Stamps {
         if id.0[3] + STILL_FOR >= self.now || id.0[5] + STILL_FOR >= self.now {
             return;
         }
-        let mut has_prefixed_default = false;
-        let mut entries = Vec::with_capacity(headers.len());
-        for h in headers {
-            has_prefixed_default |= is_prefixed_default(h.inside, kind);
-            let (Ok(len), Ok(line)) = (u32::try_from(h.end - h.start), u32::try_from(h.line))
-            else {
-                return;
-            };
-            entries.push(index::Entry {
-                key: index::key(h.inside),
-                start: h.start as u64,
-                len,
-                line,
-            });
-        }
+        let Some(entries) = index::entries(headers) else {
+            return;
+        };
+        let has_prefixed_default = headers.iter().any(|h| is_prefixed_default(h.inside, kind));
         let bytes = index::encode(id.0, has_prefixed_default, &entries);
         let written = crate::fsutil::create_private_dir(&self.dir)
             .and_then(|()| crate::fsutil::write_atomic(&self.path(file), &bytes, false));
@@ -690,10 +677,21 @@ impl ConfigSet {
         profile: &str,
         stamps: Option<&Stamps>,
     ) -> Result<Option<Self>, LoadError> {
+        Self::load_needed(paths, profile, stamps, true)
+    }
+
+    /// [`ConfigSet::load_for`]; `use_index` false reads both files whole (and indexes them
+    /// anew), after an index was found not to match its file.
+    fn load_needed(
+        paths: &FilePaths,
+        profile: &str,
+        stamps: Option<&Stamps>,
+        use_index: bool,
+    ) -> Result<Option<Self>, LoadError> {
         let mut sources = Vec::new();
         for kind in [FileKind::Config, FileKind::Credentials] {
             let path = paths.path(kind);
-            if let Some(stamps) = stamps
+            if let Some(stamps) = stamps.filter(|_| use_index)
                 && let Some(source) = Source::indexed(kind, path, stamps)
             {
                 sources.push(source);
@@ -735,9 +733,11 @@ impl ConfigSet {
             let seen = std::mem::take(&mut wanted);
             wanted = set.references(&seen);
         }
-        // An indexed file that changed meanwhile: read everything again, checked whole.
+        // An indexed file that changed meanwhile, or that its index no longer matches: read
+        // everything again, checked whole, and index it anew (an index whose file changed
+        // without its identity saying so would otherwise send every run down this path).
         if sources.iter().any(Source::changed) {
-            return Self::load_for(paths, profile, None);
+            return Self::load_needed(paths, profile, stamps, false);
         }
         Ok(set.profiles.contains_key(profile).then_some(set))
     }

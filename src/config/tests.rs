@@ -516,16 +516,8 @@ fn an_index_that_disagrees_with_the_file_is_not_believed() {
     let after = "[profile b]\nregion = z\n[profile a]\nregion = w\n";
     std::fs::write(&paths.config, after).unwrap();
     let id = Identity::of(&std::fs::metadata(&paths.config).unwrap());
-    let entries: Vec<index::Entry> = super::parse::headers(before)
-        .unwrap()
-        .iter()
-        .map(|h| index::Entry {
-            key: index::key(h.inside),
-            start: h.start as u64,
-            len: u32::try_from(h.end - h.start).unwrap(),
-            line: u32::try_from(h.line).unwrap(),
-        })
-        .collect();
+    let entries: Vec<index::Entry> =
+        index::entries(&super::parse::headers(before).unwrap()).unwrap();
     std::fs::create_dir(&stamps.dir).unwrap();
     std::fs::write(
         stamps.path(&paths.config),
@@ -538,6 +530,12 @@ fn an_index_that_disagrees_with_the_file_is_not_believed() {
             .unwrap();
         assert_eq!(set.profiles[name].get("region"), Some(region), "{name}");
     }
+    // And the file is indexed anew, as it is: the next runs read through the index again.
+    let anew: Vec<index::Entry> = index::entries(&super::parse::headers(after).unwrap()).unwrap();
+    assert_eq!(
+        std::fs::read(stamps.path(&paths.config)).unwrap(),
+        index::encode(id.0, false, &anew)
+    );
 }
 
 #[test]

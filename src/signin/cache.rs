@@ -189,15 +189,13 @@ pub enum FileError {
 
 /// Reads a cache file; `Ok(None)` when there is none.
 pub fn read(path: &Path) -> Result<Option<LoginFile>, FileError> {
-    let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_SMALL) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(FileError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+    let read = crate::fsutil::read_if_exists(path, crate::fsutil::MAX_SMALL);
+    let Some(bytes) = read.map_err(|source| FileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?
+    else {
+        return Ok(None);
     };
     serde_json::from_slice(&bytes)
         .map(Some)

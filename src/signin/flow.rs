@@ -5,7 +5,6 @@
 //! `authorization_code` grant, signed with a new P-256 key that the session keeps. The
 //! session is the ARN in the ID token's `sub`; the account is that ARN's.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -16,13 +15,14 @@ use crate::browser;
 use crate::env::Env;
 use crate::error::{Error, Exit, escaped};
 use crate::log::{notice, vlog};
-use crate::loopback;
 use crate::secret::Secret;
 use crate::settings::LoginOptions;
 use crate::signin::cache::{AccessToken, LoginFile};
 use crate::signin::dpop::{DpopKey, uuid4};
 use crate::signin::oauth::{CROSS_DEVICE, Grant, SAME_DEVICE, SignIn};
-use crate::sso::login::{Waits, accept_callback, percent_encode, pkce_challenge, pkce_verifier};
+use crate::sso::login::{
+    Waits, accept_callback, percent_encode, pkce_challenge, pkce_verifier, redirect_listener,
+};
 use crate::term::{self, Spinner};
 use crate::timefmt;
 
@@ -158,19 +158,7 @@ async fn same_device_code(
     spinner: &mut Spinner,
 ) -> Result<(&'static str, Secret, String), Error> {
     let opts = waits.opts;
-    let port = opts.redirect_port.unwrap_or(0);
-    let listener = loopback::listen(SocketAddr::from(([127, 0, 0, 1], port))).map_err(|e| {
-        Error::new(
-            Exit::Io,
-            format!("cannot listen on 127.0.0.1:{port} for the sign-in redirect: {e}"),
-        )
-        .hint("choose another --redirect-port, or use --use-device-code")
-    })?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?
-        .port();
-    let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
+    let (listener, redirect_uri) = redirect_listener(opts, "sign-in")?;
     let url = authorize.url(SAME_DEVICE, &redirect_uri);
     notice!(
         "signing in to AWS for profile `{profile}`; sign in with your console credentials in the browser."

@@ -308,19 +308,7 @@ async fn pkce(
     // Listen first, so the redirect can never arrive before we are ready for it.
     let opts = waits.opts;
     let deadline = waits.deadline;
-    let port = opts.redirect_port.unwrap_or(0);
-    let listener = loopback::listen(SocketAddr::from(([127, 0, 0, 1], port))).map_err(|e| {
-        Error::new(
-            Exit::Io,
-            format!("cannot listen on 127.0.0.1:{port} for the login redirect: {e}"),
-        )
-        .hint("choose another --redirect-port, or use --use-device-code")
-    })?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?
-        .port();
-    let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
+    let (listener, redirect_uri) = redirect_listener(opts, "login")?;
     let verifier = pkce_verifier()?;
     let state = crate::fsutil::hex(&random_bytes::<16>()?);
     let scopes = if sso.registration_scopes.is_empty() {
@@ -400,6 +388,24 @@ fn printable(s: &str) -> String {
 
 /// Serves the loopback redirect, concurrently, until a callback with our `state` brings a
 /// code (or the browser's refusal). Callbacks with another state are refused and noted once.
+/// The listener a browser is redirected to at the end of a login in it (`--redirect-port`,
+/// else any free port on 127.0.0.1), and its redirect URI. `what` names the login.
+pub fn redirect_listener(opts: &LoginOptions, what: &str) -> Result<(TcpListener, String), Error> {
+    let port = opts.redirect_port.unwrap_or(0);
+    let listener = loopback::listen(SocketAddr::from(([127, 0, 0, 1], port))).map_err(|e| {
+        Error::new(
+            Exit::Io,
+            format!("cannot listen on 127.0.0.1:{port} for the {what} redirect: {e}"),
+        )
+        .hint("choose another --redirect-port, or use --use-device-code")
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::new(Exit::Io, format!("cannot read the listening port: {e}")))?
+        .port();
+    Ok((listener, format!("http://127.0.0.1:{port}/oauth/callback")))
+}
+
 pub async fn accept_callback(listener: TcpListener, state: String) -> Result<Secret, Error> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Secret, Error>>(1);
     let told = Arc::new(AtomicBool::new(false));

@@ -346,15 +346,13 @@ pub enum TokenFileError {
 
 /// Reads a token file; `Ok(None)` when there is none.
 pub fn read(path: &Path) -> Result<Option<CachedToken>, TokenFileError> {
-    let bytes = match crate::fsutil::read_limited(path, crate::fsutil::MAX_SMALL) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(TokenFileError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+    let read = crate::fsutil::read_if_exists(path, crate::fsutil::MAX_SMALL);
+    let Some(bytes) = read.map_err(|source| TokenFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?
+    else {
+        return Ok(None);
     };
     serde_json::from_slice(&bytes)
         .map(Some)
